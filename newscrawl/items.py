@@ -1,0 +1,25 @@
+"""The article item: one news article as the spiders emit it."""
+
+from __future__ import annotations
+
+import scrapy
+
+
+class ArticleItem(scrapy.Item):
+    """Fields as in the README ("Item fields"); ``text`` is the seed-format document."""
+
+    outlet = scrapy.Field()  # spider name: kayhan, tasnim, borna, mashregh
+    code = scrapy.Field()  # the outlet's article code, ASCII digits
+    url = scrapy.Field()  # canonical article URL
+    title = scrapy.Field()
+    uptitle = scrapy.Field()  # kicker / rutitr, or None
+    lead = scrapy.Field()  # summary, or None
+    body = scrapy.Field()  # paragraphs joined by a blank line
+    published = scrapy.Field()  # ISO 8601 with the Asia/Tehran offset of that date
+    published_text = scrapy.Field()  # the date as the page shows it
+    category = scrapy.Field()
+    tags = scrapy.Field()  # list of str
+    author = scrapy.Field()  # or None
+    images = scrapy.Field()  # list of absolute URLs
+    text = scrapy.Field()  # the seed-format document
+    fetched_at = scrapy.Field()  # ISO 8601 UTC time of the fetch

@@ -1,0 +1,53 @@
+"""Pages that are not articles: CDN challenges, soft 404s, listings.
+
+What every outlet shares lives here; an outlet adds its own soft-404 selectors in its
+spider (``soft_404``).
+"""
+
+from __future__ import annotations
+
+from scrapy.http import Response, TextResponse
+
+# ArvanCloud (and the like) answer with a small JavaScript page that sets a cookie and
+# reloads; these strings are its fingerprints.
+CHALLENGE_MARKERS = (
+    b"__arcsjs", b"arvancloud", b"ar-challenge", b"arvan-challenge",
+    b"cf-chl", b"challenge-platform", b"just a moment...",
+)
+# A real article page is far larger; a challenge page is a few KB.
+CHALLENGE_MAX_BYTES = 64 * 1024
+
+# Soft-404 texts shown with HTTP 200 (normalised: Persian ی ک).
+SOFT_404_PHRASES = (
+    "صفحه درخواستی شما موجود نمی باشد",
+    "صفحه درخواستی شما موجود نمی‌باشد",
+    "صفحه مورد نظر یافت نشد",
+    "صفحه مورد نظر شما یافت نشد",
+    "خبر مورد نظر یافت نشد",
+    "خبر مورد نظر موجود نیست",
+    "صفحه مورد نظر وجود ندارد",
+    "مطلب مورد نظر یافت نشد",
+)
+
+# A page listing this many distinct articles, with no article layout, is a listing.
+LISTING_MIN_ARTICLE_LINKS = 8
+
+
+def is_cdn_challenge(response: Response) -> bool:
+    body = response.body
+    if len(body) > CHALLENGE_MAX_BYTES:
+        return False
+    head = body.lower()
+    return any(marker in head for marker in CHALLENGE_MARKERS)
+
+
+def is_html(response: Response) -> bool:
+    """A text response whose body is markup, not binary bytes sent as text/html."""
+    if not isinstance(response, TextResponse):
+        return False
+    sample = response.body[:2048]
+    return b"\x00" not in sample and b"<" in sample
+
+
+def has_soft_404_text(text: str) -> bool:
+    return any(phrase in text for phrase in SOFT_404_PHRASES)

@@ -1,0 +1,193 @@
+"""Offline replay: answer every request from saved pages, never from the network.
+
+Plugged into Scrapy's own HTTP-cache machinery: ``ReplayStorage`` is an ``HTTPCACHE_STORAGE``
+backend whose entries are WARC response records (``.warc`` / ``.warc.gz``, as written by
+warcio, ``-a record=`` or any standard tool) and hand-made fixtures listed in a
+``manifest.tsv`` (see tests/fixtures/README.md). A URL that is not saved is answered with a
+404 response and counted in the ``replay/miss`` stat, as a missing page would be.
+``OfflineGuardMiddleware`` sits between the cache and the downloader and refuses anything
+that would still reach the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from scrapy.settings import BaseSettings
+from w3lib.url import canonicalize_url
+from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.tsv"
+WARC_SUFFIXES = (".warc", ".warc.gz")
+# Hop-by-hop framing that the stored payload no longer has.
+_FRAMING_HEADERS = (b"Transfer-Encoding", b"Content-Length")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPage:
+    """Where one saved response lives: a WARC record (by offset) or a fixture file."""
+
+    path: Path
+    offset: int | None = None  # set for WARC records
+    status: int = 200
+    content_type: str | None = None  # for fixture files
+
+
+def url_key(url: str) -> str:
+    """Lookup key of a URL: canonical form (sorted query, no fragment), scheme-insensitive."""
+    canonical = canonicalize_url(url, keep_fragments=False)
+    return canonical.split("://", 1)[-1]
+
+
+def find_sources(root: Path) -> Iterator[Path]:
+    """WARC files and fixture manifests under ``root`` (or ``root`` itself), sorted."""
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and (path.name == MANIFEST_NAME or path.name.endswith(WARC_SUFFIXES)):
+            yield path
+
+
+def read_manifest(manifest: Path) -> Iterator[tuple[str, SavedPage]]:
+    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) < 2:
+            raise ValueError(f"{manifest}:{number}: expected url<TAB>file[<TAB>status<TAB>type]")
+        url, name = fields[0].strip(), fields[1].strip()
+        status = int(fields[2]) if len(fields) > 2 and fields[2].strip() else 200
+        ctype = fields[3].strip() if len(fields) > 3 and fields[3].strip() else None
+        yield url, SavedPage(manifest.parent / name, None, status, ctype)
+
+
+def read_warc_index(warc: Path) -> Iterator[tuple[str, SavedPage]]:
+    with warc.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            if url:
+                status = int(record.http_headers.get_statuscode() or 0)
+                yield url, SavedPage(warc, records.get_record_offset(), status)
+
+
+def load_response(url: str, page: SavedPage) -> Response:
+    """Build the Scrapy response for a saved page (body read from disk now, not at indexing)."""
+    if page.offset is None:
+        body = page.path.read_bytes()
+        ctype = page.content_type or mimetypes.guess_type(page.path.name)[0] or "text/html"
+        headers = Headers({"Content-Type": ctype})
+        status = page.status
+    else:
+        with page.path.open("rb") as stream:
+            stream.seek(page.offset)
+            record = next(iter(ArchiveIterator(stream)))
+            http = record.http_headers
+            payload = record.raw_stream
+            if (http.get_header("Transfer-Encoding") or "").lower() == "chunked":
+                payload = ChunkedDataReader(payload)
+            # The payload keeps its Content-Encoding: Scrapy's own decompression middleware
+            # undoes it, with its size limits, exactly as for a live response.
+            body = payload.read()
+            headers = Headers([(k, v) for k, v in http.headers])
+            for name in _FRAMING_HEADERS:
+                headers.pop(name, None)
+            status = int(http.get_statuscode())
+    cls = responsetypes.from_args(headers=headers, url=url, body=body)
+    return cls(url=url, status=status, headers=headers, body=body)
+
+
+class ReplayStorage:
+    """``HTTPCACHE_STORAGE`` backend serving saved pages (setting ``NEWSCRAWL_REPLAY``)."""
+
+    def __init__(self, settings: BaseSettings):
+        source = settings.get("NEWSCRAWL_REPLAY")
+        if not source:
+            raise NotConfigured("NEWSCRAWL_REPLAY is not set")
+        self.root = Path(source)
+        if not self.root.exists():
+            raise FileNotFoundError(f"replay source {self.root} does not exist")
+        self.by_url: dict[str, SavedPage] = {}
+        self.by_article: dict[object, tuple[str, SavedPage]] = {}
+        self.article_key: Callable[[str], object | None] = lambda url: None
+        self.stats = None
+
+    def open_spider(self, spider: Spider) -> None:
+        self.stats = spider.crawler.stats
+        self.article_key = getattr(spider, "article_key", self.article_key)
+        for source in find_sources(self.root):
+            entries = read_manifest(source) if source.name == MANIFEST_NAME else (
+                read_warc_index(source)
+            )
+            for url, page in entries:
+                self._add(url, page)
+        logger.info("Replaying %d saved URLs from %s", len(self.by_url), self.root)
+        self.stats.set_value("replay/saved_urls", len(self.by_url))
+
+    def _add(self, url: str, page: SavedPage) -> None:
+        key = url_key(url)
+        # A WARC may hold several captures of a URL: a successful one wins over an error,
+        # and a later one over an earlier one.
+        known = self.by_url.get(key)
+        if known is not None and known.status < 300 <= page.status:
+            return
+        self.by_url[key] = page
+        article = self.article_key(url)
+        if article is not None and page.status < 300:
+            self.by_article[article] = (url, page)
+
+    def close_spider(self, spider: Spider) -> None:
+        self.by_url.clear()
+        self.by_article.clear()
+
+    def retrieve_response(self, spider: Spider, request: Request) -> Response:
+        page = self.by_url.get(url_key(request.url))
+        if page is None:
+            # Another URL of the same article (other slug, short host, www...), as the site
+            # itself would serve it.
+            article = self.article_key(request.url)
+            found = self.by_article.get(article) if article is not None else None
+            if found is not None:
+                page = found[1]
+        if page is None:
+            self.stats.inc_value("replay/miss")
+            logger.info("Replay miss (404): %s", request.url)
+            return Response(url=request.url, status=404, body=b"", flags=["replay-miss"])
+        self.stats.inc_value("replay/hit")
+        return load_response(request.url, page)
+
+    def store_response(self, spider: Spider, request: Request, response: Response) -> None:
+        """Replay never stores: every response already comes from the saved pages."""
+
+
+class OfflineGuardMiddleware:
+    """Downloader middleware placed after the HTTP cache in replay mode: any request still
+    on its way to the network is refused and counted (``replay/blocked``)."""
+
+    def __init__(self, stats) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("NEWSCRAWL_REPLAY"):
+            raise NotConfigured
+        return cls(crawler.stats)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        self.stats.inc_value("replay/blocked")
+        logger.error("Replay mode: refused to fetch %s from the network", request.url)
+        raise IgnoreRequest(f"replay mode is offline: {request.url}")

@@ -1,0 +1,497 @@
+"""NewsSpider: what the four outlet spiders share.
+
+An outlet's spider only declares what is particular to it (feeds, listing pages, article URL
+pattern, canonical URL, page layouts as selectors, soft-404 markers); this class turns
+those declarations into discovery, article parsing and items.
+
+Spider arguments (``scrapy crawl <outlet> -a NAME=VALUE``):
+
+- ``urls=FILE``: crawl exactly the URLs in FILE (one per line, ``#`` comments), no discovery;
+- ``replay=PATH``: serve every request from saved pages (WARC file, or a directory of WARC
+  files and fixtures), never from the network;
+- ``record=FILE.warc.gz``: write every fetched response to a WARC file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from lxml import etree
+from parsel import Selector, SelectorList
+from parsel.csstranslator import HTMLTranslator
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.http import Response
+
+from newscrawl import __version__
+from newscrawl.dates import DateError, parse_published
+from newscrawl.document import render_document
+from newscrawl.extraction import extract_paragraphs
+from newscrawl.items import ArticleItem
+from newscrawl.pages import LISTING_MIN_ARTICLE_LINKS, has_soft_404_text, is_cdn_challenge, is_html
+from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
+
+logger = logging.getLogger(__name__)
+
+Selectors = tuple[str, ...]
+
+# Boxes that are never article text, whatever the outlet: removed from the body container
+# before extraction (an outlet adds its own in ``Layout.drop``). CSS, or XPath when it
+# starts with "/" or "(".
+SHARED_BODY_DROP: Selectors = (
+    "[class*='related']", "[id*='related']", "[class*='share']", "[class*='social']",
+    "[class*='advert']", "[class*='banner']", "[id*='banner']", "[class~='ads']",
+    "[class*='ads-']", "[class*='ads_']", "[class~='ad']", "[class*='comment']",
+    "[class*='jwplayer']", "[class*='hideTag']", "[class*='newsletter']",
+    # "Read more" / "related news" boxes are recognised by their heading text; the length
+    # bound keeps a whole body that merely starts with such a box from matching.
+    "//*[self::div or self::p or self::section or self::aside or self::ul or self::blockquote]"
+    "[string-length(normalize-space(.)) < 600]"
+    "[starts-with(normalize-space(.), 'بیشتر بخوانید') or starts-with(normalize-space(.), 'اخبار مرتبط')"
+    " or starts-with(normalize-space(.), 'مطالب مرتبط') or starts-with(normalize-space(.), 'بخوانید:')"
+    " or starts-with(normalize-space(.), 'پیشنهاد ما') or starts-with(normalize-space(.), 'این خبر بروز رسانی می')"
+    " or starts-with(normalize-space(.), 'این خبر به‌روزرسانی می')]",
+)
+HOME_CRUMBS = frozenset({"صفحه نخست", "خانه", "صفحه اصلی", "خبرگزاری", "Home"})
+_DIGITS = re.compile(r"\d+")
+_TEXT_NODES = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
+_CSS = HTMLTranslator()
+
+
+def _xpath_of(selector: str) -> str:
+    """Our selector syntax: XPath if it starts with "/" or "(", otherwise CSS."""
+    return selector if selector.startswith(("/", "(")) else _CSS.css_to_xpath(selector)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Selectors of one page design of an outlet. Each field is a tuple of selectors tried
+    in order (CSS with parsel's ``::text``/``::attr()``, or XPath); the first that matches
+    wins. ``article`` detects the design: the layout applies when it matches the page."""
+
+    name: str
+    article: str
+    title: Selectors
+    body: Selectors
+    uptitle: Selectors = ()
+    lead: Selectors = ()
+    date: Selectors = ()  # the date as shown
+    published_time: Selectors = ()  # a machine-readable time (meta), preferred for `published`
+    code: Selectors = ()
+    category: Selectors = ()
+    tags: Selectors = ()
+    author: Selectors = ()
+    images: Selectors = ()  # <img> elements (or URL strings) of the article
+    drop: Selectors = ()  # junk inside the body container, besides SHARED_BODY_DROP
+
+    @cached_property
+    def drop_xpaths(self) -> tuple[etree.XPath, ...]:
+        return tuple(etree.XPath(_xpath_of(s)) for s in (*SHARED_BODY_DROP, *self.drop))
+
+
+# Metadata every news page carries, for pages that no layout of their outlet matches.
+FALLBACK_LAYOUT = Layout(
+    name="fallback",
+    article="html",
+    title=("meta[property='og:title']::attr(content)", "h1", "title"),
+    body=("body",),
+    lead=("meta[property='og:description']::attr(content)",),
+    published_time=(
+        "meta[property='article:published_time']::attr(content)",
+        "meta[itemprop='datePublished']::attr(content)",
+        "time::attr(datetime)",
+    ),
+    images=("meta[property='og:image']::attr(content)",),
+)
+SHARED_FALLBACK_DROP = tuple(
+    etree.XPath(_xpath_of(s))
+    for s in ("header", "footer", "nav", "aside", "[class*='menu']", *SHARED_BODY_DROP)
+)
+
+
+class SkipPage(Exception):
+    """A response that yields no item; ``reason`` names its stat ``skip/<reason>``."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(reason, detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class NewsSpider(scrapy.Spider):
+    """Base of the outlet spiders. Subclasses declare the class attributes below."""
+
+    # --- declared by each outlet ---------------------------------------------------------
+    domain: ClassVar[str]  # first line of the seed-format document, e.g. "kayhan.ir"
+    canonical_host: ClassVar[str]  # host of canonical URLs
+    feed_urls: ClassVar[tuple[str, ...]] = ()
+    listing_urls: ClassVar[tuple[str, ...]] = ()
+    article_url: ClassVar[re.Pattern[str]]  # matches article URLs; group "code" (+ others)
+    canonical_url: ClassVar[str]  # format string over article_url's groups
+    layouts: ClassVar[tuple[Layout, ...]]  # newest design first
+    soft_404: ClassVar[Selectors] = ()  # selectors present only on the "not found" page
+
+    # 403 reaches the callbacks so that a CDN challenge served as 403 is told apart.
+    handle_httpstatus_list: ClassVar[list[int]] = [403]
+
+    def __init__(
+        self,
+        *args: Any,
+        urls: str | None = None,
+        replay: str | None = None,
+        record: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        if replay and record:
+            raise UsageError("-a replay= and -a record= exclude each other")
+        self.urls_file = Path(urls) if urls else None
+        if self.urls_file is not None and not self.urls_file.is_file():
+            raise UsageError(f"-a urls={urls}: no such file")
+        self.replay = replay
+        self.record = record
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._configure(crawler.settings)
+        return spider
+
+    def _configure(self, settings) -> None:
+        """Turn the spider arguments into Scrapy settings (still mutable here)."""
+        self.strip_zwnj = settings.getbool("NEWSCRAWL_STRIP_ZWNJ")
+        if settings.getpriority("USER_AGENT") <= settings.getpriority("NEWSCRAWL_CONTACT"):
+            contact = settings.get("NEWSCRAWL_CONTACT")
+            settings.set(
+                "USER_AGENT",
+                f"newscrawl/{__version__} (Persian news corpus crawler; +{contact})",
+                priority="spider",
+            )
+        if self.replay:
+            source = Path(self.replay)
+            if not source.exists():
+                raise UsageError(f"-a replay={self.replay}: no such file or directory")
+            settings.setdict(
+                {
+                    "NEWSCRAWL_REPLAY": str(source),
+                    "HTTPCACHE_ENABLED": True,
+                    "HTTPCACHE_STORAGE": "newscrawl.replay.ReplayStorage",
+                    "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
+                    "HTTPCACHE_IGNORE_HTTP_CODES": [],
+                    "HTTPCACHE_EXPIRATION_SECS": 0,
+                    # The saved pages were fetched under robots.txt already; nothing here
+                    # touches a server, so politeness delays would only slow the replay.
+                    "ROBOTSTXT_OBEY": False,
+                    "AUTOTHROTTLE_ENABLED": False,
+                    "DOWNLOAD_DELAY": 0,
+                    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                    "RETRY_ENABLED": False,
+                },
+                priority="spider",
+            )
+        elif self.record:
+            settings.setdict(
+                {
+                    "NEWSCRAWL_RECORD": self.record,
+                    "HTTPCACHE_ENABLED": True,
+                    "HTTPCACHE_STORAGE": "newscrawl.record.RecordStorage",
+                    "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
+                    "HTTPCACHE_IGNORE_HTTP_CODES": [],
+                },
+                priority="spider",
+            )
+
+    # --- URLs ----------------------------------------------------------------------------
+    def match_article(self, url: str) -> re.Match[str] | None:
+        return self.article_url.match(url)
+
+    def article_key(self, url: str) -> tuple[str, str] | None:
+        """Identity of the article a URL points to: (outlet, code), or None."""
+        match = self.match_article(url)
+        return (self.name, match["code"]) if match else None
+
+    def canonical_article_url(self, *urls: str) -> str | None:
+        """The canonical URL, from the first of ``urls`` that carries every part it needs."""
+        for url in urls:
+            match = self.match_article(url) if url else None
+            if match:
+                try:
+                    return self.canonical_url.format(**match.groupdict())
+                except (KeyError, IndexError):
+                    continue
+        return None
+
+    def request_url(self, url: str) -> str:
+        """An article link as it is fetched: https, no query string or fragment (tracking
+        parameters), the canonical host instead of its www/non-www twin."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host.removeprefix("www.") == self.canonical_host.removeprefix("www."):
+            host = self.canonical_host
+        return urlunsplit(("https", host, parts.path, "", ""))
+
+    # --- discovery -----------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.urls_file is not None:
+            for url in read_url_list(self.urls_file):
+                yield scrapy.Request(url, callback=self.parse_article)
+            return
+        for url in self.feed_urls:
+            yield scrapy.Request(url, callback=self.parse_feed)
+        for url in self.listing_urls:
+            yield scrapy.Request(url, callback=self.parse_listing)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self._usable(response, "feed"):
+            return
+        links = response.xpath(
+            "//*[local-name()='item']/*[local-name()='link']/text()"
+            " | //*[local-name()='entry']/*[local-name()='link']/@href"
+            " | //*[local-name()='item']/*[local-name()='guid']/text()"
+        ).getall()
+        yield from self._follow_articles(response, links, "feed")
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self._usable(response, "listing"):
+            return
+        yield from self._follow_articles(response, response.css("a::attr(href)").getall(), "listing")
+
+    def _usable(self, response: Response, kind: str) -> bool:
+        if is_cdn_challenge(response):
+            self._skip(response, SkipPage("cdn_challenge", f"{kind} page"))
+            return False
+        if response.status != 200:
+            self._skip(response, SkipPage(f"http_{response.status}", f"{kind} page"))
+            return False
+        return True
+
+    def _follow_articles(
+        self, response: Response, links: Iterable[str], kind: str
+    ) -> Iterator[scrapy.Request]:
+        found = 0
+        for link in links:
+            url = response.urljoin(link.strip())
+            if self.match_article(url):
+                found += 1
+                yield scrapy.Request(self.request_url(url), callback=self.parse_article)
+        self.crawler.stats.inc_value(f"discovery/{kind}_links", found)
+        logger.info("%s %s lists %d article links", kind.capitalize(), response.url, found)
+
+    # --- articles ------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        try:
+            yield self.build_item(response)
+        except SkipPage as skip:
+            self._skip(response, skip)
+
+    def _skip(self, response: Response, skip: SkipPage) -> None:
+        self.crawler.stats.inc_value(f"skip/{skip.reason}")
+        level = logging.WARNING if skip.reason in _LOUD_SKIPS else logging.INFO
+        detail = f" ({skip.detail})" if skip.detail else ""
+        logger.log(level, "No item from %s: %s%s", response.url, skip.reason, detail)
+
+    def build_item(self, response: Response) -> ArticleItem:
+        """The item of an article page; raises SkipPage for anything that is not one."""
+        if is_cdn_challenge(response):
+            raise SkipPage("cdn_challenge", f"HTTP {response.status}")
+        if response.status != 200:
+            raise SkipPage(f"http_{response.status}")
+        if not is_html(response):
+            raise SkipPage("not_html", response.headers.get("Content-Type", b"").decode())
+        page = response.selector
+        if any(_select(page, s) for s in self.soft_404):
+            raise SkipPage("soft_404")
+        layout = self.detect_layout(page)
+        if layout is None:
+            layout = self._fallback_layout(response)
+        return self._item(response, layout)
+
+    def detect_layout(self, page: Selector) -> Layout | None:
+        """The first declared layout whose article block and title are on the page."""
+        for layout in self.layouts:
+            if _select(page, layout.article) and self._first_text(page, layout.title):
+                return layout
+        return None
+
+    def _fallback_layout(self, response: Response) -> Layout:
+        page = response.selector
+        text = normalize_line(" ".join(page.xpath("//body//text()").getall()))
+        if has_soft_404_text(text[:5000]) and not page.css("article"):
+            raise SkipPage("soft_404")
+        article_links = {
+            self.article_key(response.urljoin(href))
+            for href in page.css("a::attr(href)").getall()
+        } - {None, self.article_key(response.url)}
+        if not self.match_article(response.url) or len(article_links) >= LISTING_MIN_ARTICLE_LINKS:
+            if not page.css("meta[property='og:type'][content='article']"):
+                raise SkipPage("listing", f"{len(article_links)} article links, no article layout")
+        self.crawler.stats.inc_value("extract/fallback")
+        logger.warning("No %s layout matches %s: whole-page extraction", self.name, response.url)
+        return FALLBACK_LAYOUT
+
+    def _item(self, response: Response, layout: Layout) -> ArticleItem:
+        page = response.selector
+        code = self._code(response, layout)
+        title = self._first_text(page, layout.title)
+        if not title:
+            raise SkipPage("no_title")
+        if layout is FALLBACK_LAYOUT:
+            paragraphs = extract_paragraphs(page.root, SHARED_FALLBACK_DROP, whole_page=True)
+        else:
+            paragraphs = self._body_paragraphs(page, layout)
+        paragraphs = normalize_paragraphs(paragraphs, strip_zwnj=self.strip_zwnj)
+        if not paragraphs:
+            raise SkipPage("empty_body", f"layout {layout.name}")
+        uptitle = self._first_text(page, layout.uptitle)
+        lead = self._first_text(page, layout.lead)
+        # Some CMSs repeat the lead or title as the body's first paragraph.
+        while paragraphs and paragraphs[0] in (lead, title):
+            paragraphs.pop(0)
+        published_text = self._first_text(page, layout.date)
+        published = self._published(response, layout, published_text)
+        item = ArticleItem(
+            outlet=self.name,
+            code=code,
+            url=self.canonical_article_url(response.url, self._page_canonical(response),
+                                           response.request.url if response.request else "")
+            or self.request_url(response.url),
+            title=title,
+            uptitle=uptitle,
+            lead=lead,
+            body="\n\n".join(paragraphs),
+            published=published.isoformat() if published else None,
+            published_text=published_text,
+            category=self._category(page, layout),
+            tags=self._texts(page, layout.tags),
+            author=self._first_text(page, layout.author),
+            images=self._images(response, layout),
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        item["text"] = render_document(
+            domain=self.domain, code=code, published=published, uptitle=uptitle,
+            title=title, lead=lead, paragraphs=paragraphs,
+        )
+        return item
+
+    def _code(self, response: Response, layout: Layout) -> str:
+        match = self.match_article(response.url) or (
+            self.match_article(response.request.url) if response.request else None
+        )
+        url_code = match["code"] if match else None
+        shown = to_ascii_digits(" ".join(self._select_texts(response.selector, layout.code)))
+        page_code = next(iter(_DIGITS.findall(shown)), None)
+        if url_code and page_code and url_code != page_code:
+            raise SkipPage("code_mismatch", f"URL says {url_code}, page says {page_code}")
+        code = url_code or page_code
+        if not code:
+            raise SkipPage("no_code")
+        return code
+
+    def _published(
+        self, response: Response, layout: Layout, shown: str | None
+    ) -> datetime | None:
+        for raw in (self._first_raw(response.selector, layout.published_time), shown):
+            if not raw:
+                continue
+            try:
+                return parse_published(raw)
+            except DateError as error:
+                self.crawler.stats.inc_value("date/invalid")
+                logger.warning("Bad date on %s: %s", response.url, error)
+        self.crawler.stats.inc_value("date/missing")
+        return None
+
+    def _page_canonical(self, response: Response) -> str:
+        href = response.css("link[rel='canonical']::attr(href)").get()
+        return response.urljoin(href) if href else ""
+
+    def _body_paragraphs(self, page: Selector, layout: Layout) -> list[str]:
+        for selector in layout.body:
+            containers = _select(page, selector)
+            if containers:
+                paragraphs: list[str] = []
+                for container in containers:
+                    paragraphs += extract_paragraphs(container.root, layout.drop_xpaths)
+                return paragraphs
+        return []
+
+    def _category(self, page: Selector, layout: Layout) -> str | None:
+        crumbs = [c for c in self._texts(page, layout.category) if c not in HOME_CRUMBS]
+        return crumbs[-1] if crumbs else None
+
+    def _images(self, response: Response, layout: Layout) -> list[str]:
+        urls: list[str] = []
+        for selector in layout.images:
+            for node in _select(response.selector, selector):
+                if isinstance(node.root, str):
+                    src = node.root
+                else:
+                    src = (node.attrib.get("data-src") or node.attrib.get("src") or "")
+                src = src.strip()
+                if not src or src.startswith("data:"):
+                    continue
+                absolute = response.urljoin(src)
+                if absolute not in urls:
+                    urls.append(absolute)
+        return urls
+
+    # --- field helpers -------------------------------------------------------------------
+    def _select_texts(self, page: Selector, selectors: Selectors) -> list[str]:
+        for selector in selectors:
+            texts = [t for t in (_node_text(n) for n in _select(page, selector)) if t.strip()]
+            if texts:
+                return texts
+        return []
+
+    def _texts(self, page: Selector, selectors: Selectors) -> list[str]:
+        out: list[str] = []
+        for text in self._select_texts(page, selectors):
+            clean = normalize_line(text, strip_zwnj=self.strip_zwnj).lstrip("#").strip()
+            if clean and clean not in out:
+                out.append(clean)
+        return out
+
+    def _first_text(self, page: Selector, selectors: Selectors) -> str | None:
+        """The text of the first matching element (or all matching text nodes, joined)."""
+        for selector in selectors:
+            nodes = [n for n in _select(page, selector) if _node_text(n).strip()]
+            if nodes:
+                picked = nodes if isinstance(nodes[0].root, str) else nodes[:1]
+                text = " ".join(_node_text(n) for n in picked)
+                return normalize_optional(text, strip_zwnj=self.strip_zwnj)
+        return None
+
+    def _first_raw(self, page: Selector, selectors: Selectors) -> str | None:
+        texts = self._select_texts(page, selectors)
+        return texts[0] if texts else None
+
+
+_LOUD_SKIPS = frozenset({"cdn_challenge", "code_mismatch", "empty_body", "no_title", "no_code"})
+
+
+def _select(page: Selector, selector: str) -> SelectorList:
+    return page.xpath(selector) if selector.startswith(("/", "(")) else page.css(selector)
+
+
+def _node_text(node: Selector) -> str:
+    if isinstance(node.root, str):
+        return node.root
+    # Inline markup splits words ("می<b>‌</b>کند"): concatenate as a browser renders it.
+    return "".join(_TEXT_NODES(node.root))
+
+
+def read_url_list(path: Path) -> Iterator[str]:
+    """URLs of a ``-a urls=`` file: one per line; blank lines and ``#`` comments skipped."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield line

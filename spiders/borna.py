@@ -1,0 +1,37 @@
+"""Borna (www.borna.news), IranSamaneh CMS: the same family of markup as Kayhan."""
+
+import re
+
+from newscrawl.spider import Layout, NewsSpider
+
+
+class BornaSpider(NewsSpider):
+    name = "borna"
+    domain = "borna.news"
+    canonical_host = "www.borna.news"
+    allowed_domains = ["borna.news"]
+    feed_urls = ("https://www.borna.news/fa/rss/allnews",)
+    listing_urls = (
+        "https://www.borna.news/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100&p=1",
+    )
+    article_url = re.compile(
+        r"^https?://(?:www\.)?borna\.news/fa/news/(?P<code>\d+)(?:[/?#]|$)"
+    )
+    canonical_url = "https://www.borna.news/fa/news/{code}"
+    soft_404 = ("div.error_container",)
+    layouts = (
+        Layout(
+            name="iransamaneh",
+            article=".margin_bt_fari div[style*='direction'], .margin_bt_fari",
+            title=("h1.title", ".margin_bt_fari h1", "h1"),
+            uptitle=(".rutitr",),
+            lead=(".subtitle",),
+            body=(".body_news", ".body"),
+            date=(".news_pdate_c::text", ".news_pdate_c"),
+            code=(".news_id_c",),
+            category=(".news_path a", ".news_cat_c"),
+            tags=(".tags_title a",),
+            author=(".news_author", ".author_name"),
+            images=(".img_news img", ".body_news img", ".body img"),
+        ),
+    )

@@ -1,0 +1,37 @@
+"""Kayhan (kayhan.ir), IranSamaneh CMS."""
+
+import re
+
+from newscrawl.spider import Layout, NewsSpider
+
+
+class KayhanSpider(NewsSpider):
+    name = "kayhan"
+    domain = "kayhan.ir"
+    canonical_host = "kayhan.ir"
+    allowed_domains = ["kayhan.ir"]
+    feed_urls = ("https://kayhan.ir/fa/rss/allnews",)
+    # The IranSamaneh archive, newest first, all services.
+    listing_urls = (
+        "https://kayhan.ir/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100&p=1",
+    )
+    article_url = re.compile(r"^https?://(?:www\.)?kayhan\.ir/fa/news/(?P<code>\d+)(?:[/?#]|$)")
+    canonical_url = "https://kayhan.ir/fa/news/{code}"
+    soft_404 = ("div.error_container",)
+    layouts = (
+        Layout(
+            name="iransamaneh",
+            article=".margin_bt_fari div[style*='direction'], .margin_bt_fari",
+            title=("h1.title", ".margin_bt_fari h1"),
+            uptitle=(".rutitr",),
+            lead=(".subtitle",),
+            body=(".body_news", ".body"),
+            # "<span>تاریخ انتشار :</span> ۰۷ اسفند ۱۴۰۱ - ۲۲:۱۵": the text beside the label.
+            date=(".news_pdate_c::text", ".news_pdate_c"),
+            code=(".news_id_c",),
+            category=(".news_path a", ".news_cat_c"),
+            tags=(".tags_title a",),
+            author=(".news_author", ".author_name"),
+            images=(".img_news img", ".body_news img", ".body img"),
+        ),
+    )
