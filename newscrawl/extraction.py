@@ -31,8 +31,17 @@ _ZWNJ_PLACEHOLDER = "\U00010380"
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Never article text, whatever the outlet.
 _ALWAYS_DROPPED = (
-    "script", "style", "noscript", "iframe", "form", "button", "select", "textarea",
-    "svg", "figcaption", "template",
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "form",
+    "button",
+    "select",
+    "textarea",
+    "svg",
+    "figcaption",
+    "template",
 )
 TABLE_CELL_SEPARATOR = " | "
 

@@ -11,8 +11,13 @@ from scrapy.http import Response, TextResponse
 # ArvanCloud (and the like) answer with a small JavaScript page that sets a cookie and
 # reloads; these strings are its fingerprints.
 CHALLENGE_MARKERS = (
-    b"__arcsjs", b"arvancloud", b"ar-challenge", b"arvan-challenge",
-    b"cf-chl", b"challenge-platform", b"just a moment...",
+    b"__arcsjs",
+    b"arvancloud",
+    b"ar-challenge",
+    b"arvan-challenge",
+    b"cf-chl",
+    b"challenge-platform",
+    b"just a moment...",
 )
 # A real article page is far larger; a challenge page is a few KB.
 CHALLENGE_MAX_BYTES = 64 * 1024

@@ -65,9 +65,7 @@ class RecordStorage:
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = "Unknown"
-        http_headers = StatusAndHeaders(
-            f"{response.status} {reason}", headers, protocol="HTTP/1.1"
-        )
+        http_headers = StatusAndHeaders(f"{response.status} {reason}", headers, protocol="HTTP/1.1")
         record = self._writer.create_warc_record(
             response.url, "response", payload=BytesIO(response.body), http_headers=http_headers
         )

@@ -130,8 +130,8 @@ class ReplayStorage:
         self.stats = spider.crawler.stats
         self.article_key = getattr(spider, "article_key", self.article_key)
         for source in find_sources(self.root):
-            entries = read_manifest(source) if source.name == MANIFEST_NAME else (
-                read_warc_index(source)
+            entries = (
+                read_manifest(source) if source.name == MANIFEST_NAME else (read_warc_index(source))
             )
             for url, page in entries:
                 self._add(url, page)

@@ -57,9 +57,26 @@ NEWSCRAWL_TEXT_DIR = "output/text"
 NEWSCRAWL_STRIP_ZWNJ = False
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = [
-    "outlet", "code", "url", "title", "uptitle", "lead", "body", "published",
-    "published_text", "category", "tags", "author", "images", "text", "fetched_at",
+    "outlet",
+    "code",
+    "url",
+    "title",
+    "uptitle",
+    "lead",
+    "body",
+    "published",
+    "published_text",
+    "category",
+    "tags",
+    "author",
+    "images",
+    "text",
+    "fetched_at",
 ]
+
+# Final stats as JSON (``{spider}`` is replaced by the spider name); empty: not written.
+NEWSCRAWL_STATS_FILE = ""
+EXTENSIONS = {"newscrawl.extensions.StatsFileExtension": 500}
 
 # --- engine --------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -48,19 +48,41 @@ Selectors = tuple[str, ...]
 # before extraction (an outlet adds its own in ``Layout.drop``). CSS, or XPath when it
 # starts with "/" or "(".
 SHARED_BODY_DROP: Selectors = (
-    "[class*='related']", "[id*='related']", "[class*='share']", "[class*='social']",
-    "[class*='advert']", "[class*='banner']", "[id*='banner']", "[class~='ads']",
-    "[class*='ads-']", "[class*='ads_']", "[class~='ad']", "[class*='comment']",
-    "[class*='jwplayer']", "[class*='hideTag']", "[class*='newsletter']",
-    # "Read more" / "related news" boxes are recognised by their heading text; the length
-    # bound keeps a whole body that merely starts with such a box from matching.
-    "//*[self::div or self::p or self::section or self::aside or self::ul or self::blockquote]"
-    "[string-length(normalize-space(.)) < 600]"
-    "[starts-with(normalize-space(.), 'بیشتر بخوانید') or starts-with(normalize-space(.), 'اخبار مرتبط')"
-    " or starts-with(normalize-space(.), 'مطالب مرتبط') or starts-with(normalize-space(.), 'بخوانید:')"
-    " or starts-with(normalize-space(.), 'پیشنهاد ما') or starts-with(normalize-space(.), 'این خبر بروز رسانی می')"
-    " or starts-with(normalize-space(.), 'این خبر به‌روزرسانی می')]",
+    "[class*='related']",
+    "[id*='related']",
+    "[class*='share']",
+    "[class*='social']",
+    "[class*='advert']",
+    "[class*='banner']",
+    "[id*='banner']",
+    "[class~='ads']",
+    "[class*='ads-']",
+    "[class*='ads_']",
+    "[class~='ad']",
+    "[class*='comment']",
+    "[class*='jwplayer']",
+    "[class*='hideTag']",
+    "[class*='newsletter']",
+    # "Read more" / "related news" boxes are recognised by their heading text (below).
 )
+# Headings of in-body link boxes. An element starting with one is dropped when it is short:
+# a whole body that merely starts with such a box must not match.
+LINK_BOX_HEADINGS = (
+    "بیشتر بخوانید",
+    "اخبار مرتبط",
+    "مطالب مرتبط",
+    "بخوانید:",
+    "پیشنهاد ما",
+    "این خبر بروز رسانی می",
+    "این خبر به‌روزرسانی می",
+)
+_LINK_BOX_XPATH = (
+    "//*[self::div or self::p or self::section or self::aside or self::ul or self::blockquote]"
+    "[string-length(normalize-space(.)) < 600][{}]".format(
+        " or ".join(f"starts-with(normalize-space(.), '{h}')" for h in LINK_BOX_HEADINGS)
+    )
+)
+SHARED_BODY_DROP += (_LINK_BOX_XPATH,)
 HOME_CRUMBS = frozenset({"صفحه نخست", "خانه", "صفحه اصلی", "خبرگزاری", "Home"})
 _DIGITS = re.compile(r"\d+")
 _TEXT_NODES = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
@@ -169,7 +191,8 @@ class NewsSpider(scrapy.Spider):
     def _configure(self, settings) -> None:
         """Turn the spider arguments into Scrapy settings (still mutable here)."""
         self.strip_zwnj = settings.getbool("NEWSCRAWL_STRIP_ZWNJ")
-        if settings.getpriority("USER_AGENT") <= settings.getpriority("NEWSCRAWL_CONTACT"):
+        contact_priority = settings.getpriority("NEWSCRAWL_CONTACT")
+        if contact_priority is not None and settings.getpriority("USER_AGENT") <= contact_priority:
             contact = settings.get("NEWSCRAWL_CONTACT")
             settings.set(
                 "USER_AGENT",
@@ -263,7 +286,8 @@ class NewsSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._usable(response, "listing"):
             return
-        yield from self._follow_articles(response, response.css("a::attr(href)").getall(), "listing")
+        links = response.css("a::attr(href)").getall()
+        yield from self._follow_articles(response, links, "listing")
 
     def _usable(self, response: Response, kind: str) -> bool:
         if is_cdn_challenge(response):
@@ -328,12 +352,13 @@ class NewsSpider(scrapy.Spider):
         if has_soft_404_text(text[:5000]) and not page.css("article"):
             raise SkipPage("soft_404")
         article_links = {
-            self.article_key(response.urljoin(href))
-            for href in page.css("a::attr(href)").getall()
+            self.article_key(response.urljoin(href)) for href in page.css("a::attr(href)").getall()
         } - {None, self.article_key(response.url)}
-        if not self.match_article(response.url) or len(article_links) >= LISTING_MIN_ARTICLE_LINKS:
-            if not page.css("meta[property='og:type'][content='article']"):
-                raise SkipPage("listing", f"{len(article_links)} article links, no article layout")
+        looks_like_listing = (
+            not self.match_article(response.url) or len(article_links) >= LISTING_MIN_ARTICLE_LINKS
+        )
+        if looks_like_listing and not page.css("meta[property='og:type'][content='article']"):
+            raise SkipPage("listing", f"{len(article_links)} article links, no article layout")
         self.crawler.stats.inc_value("extract/fallback")
         logger.warning("No %s layout matches %s: whole-page extraction", self.name, response.url)
         return FALLBACK_LAYOUT
@@ -361,8 +386,11 @@ class NewsSpider(scrapy.Spider):
         item = ArticleItem(
             outlet=self.name,
             code=code,
-            url=self.canonical_article_url(response.url, self._page_canonical(response),
-                                           response.request.url if response.request else "")
+            url=self.canonical_article_url(
+                response.url,
+                self._page_canonical(response),
+                response.request.url if response.request else "",
+            )
             or self.request_url(response.url),
             title=title,
             uptitle=uptitle,
@@ -377,8 +405,13 @@ class NewsSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         item["text"] = render_document(
-            domain=self.domain, code=code, published=published, uptitle=uptitle,
-            title=title, lead=lead, paragraphs=paragraphs,
+            domain=self.domain,
+            code=code,
+            published=published,
+            uptitle=uptitle,
+            title=title,
+            lead=lead,
+            paragraphs=paragraphs,
         )
         return item
 
@@ -396,9 +429,7 @@ class NewsSpider(scrapy.Spider):
             raise SkipPage("no_code")
         return code
 
-    def _published(
-        self, response: Response, layout: Layout, shown: str | None
-    ) -> datetime | None:
+    def _published(self, response: Response, layout: Layout, shown: str | None) -> datetime | None:
         for raw in (self._first_raw(response.selector, layout.published_time), shown):
             if not raw:
                 continue
@@ -435,7 +466,7 @@ class NewsSpider(scrapy.Spider):
                 if isinstance(node.root, str):
                     src = node.root
                 else:
-                    src = (node.attrib.get("data-src") or node.attrib.get("src") or "")
+                    src = node.attrib.get("data-src") or node.attrib.get("src") or ""
                 src = src.strip()
                 if not src or src.startswith("data:"):
                     continue

@@ -9,14 +9,12 @@ class BornaSpider(NewsSpider):
     name = "borna"
     domain = "borna.news"
     canonical_host = "www.borna.news"
-    allowed_domains = ["borna.news"]
+    allowed_domains = ("borna.news",)
     feed_urls = ("https://www.borna.news/fa/rss/allnews",)
     listing_urls = (
         "https://www.borna.news/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100&p=1",
     )
-    article_url = re.compile(
-        r"^https?://(?:www\.)?borna\.news/fa/news/(?P<code>\d+)(?:[/?#]|$)"
-    )
+    article_url = re.compile(r"^https?://(?:www\.)?borna\.news/fa/news/(?P<code>\d+)(?:[/?#]|$)")
     canonical_url = "https://www.borna.news/fa/news/{code}"
     soft_404 = ("div.error_container",)
     layouts = (

@@ -9,12 +9,10 @@ class KayhanSpider(NewsSpider):
     name = "kayhan"
     domain = "kayhan.ir"
     canonical_host = "kayhan.ir"
-    allowed_domains = ["kayhan.ir"]
+    allowed_domains = ("kayhan.ir",)
     feed_urls = ("https://kayhan.ir/fa/rss/allnews",)
     # The IranSamaneh archive, newest first, all services.
-    listing_urls = (
-        "https://kayhan.ir/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100&p=1",
-    )
+    listing_urls = ("https://kayhan.ir/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100&p=1",)
     article_url = re.compile(r"^https?://(?:www\.)?kayhan\.ir/fa/news/(?P<code>\d+)(?:[/?#]|$)")
     canonical_url = "https://kayhan.ir/fa/news/{code}"
     soft_404 = ("div.error_container",)

@@ -9,7 +9,7 @@ class MashreghSpider(NewsSpider):
     name = "mashregh"
     domain = "mashreghnews.ir"
     canonical_host = "www.mashreghnews.ir"
-    allowed_domains = ["mashreghnews.ir", "mshrgh.ir"]
+    allowed_domains = ("mashreghnews.ir", "mshrgh.ir")
     feed_urls = ("https://www.mashreghnews.ir/rss",)
     listing_urls = ("https://www.mashreghnews.ir/page/archive.xhtml",)
     article_url = re.compile(

@@ -9,7 +9,7 @@ class TasnimSpider(NewsSpider):
     name = "tasnim"
     domain = "tasnimnews.com"
     canonical_host = "www.tasnimnews.com"
-    allowed_domains = ["tasnimnews.com", "tn.ai"]
+    allowed_domains = ("tasnimnews.com", "tn.ai")
     feed_urls = (
         "https://www.tasnimnews.com/fa/rss/feed/0/7/0/",  # latest
         "https://www.tasnimnews.com/fa/rss/feed/0/8/0/",  # top news

@@ -1,0 +1,125 @@
+"""Running real ``scrapy crawl`` processes, and loopback HTTP servers for them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from newscrawl.replay import MANIFEST_NAME, read_manifest, url_key
+
+ROOT = Path(__file__).resolve().parent.parent
+CRAWL_TIMEOUT = 180  # seconds; a replay crawl of one outlet takes a few
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    items: list[dict]
+    stats: dict
+    text_dir: Path
+    log: str
+
+    def texts(self, outlet: str) -> dict[str, str]:
+        folder = self.text_dir / outlet
+        if not folder.exists():
+            return {}
+        return {p.stem: p.read_text(encoding="utf-8") for p in folder.glob("*.txt")}
+
+
+def run_crawl(
+    outlet: str, work: Path, *args: str, env: dict | None = None, settings: dict | None = None
+) -> CrawlResult:
+    """``scrapy crawl <outlet> <args> -O items.jsonl`` in a subprocess, from the project root."""
+    work.mkdir(parents=True, exist_ok=True)
+    out, stats_file, text_dir = work / "items.jsonl", work / "stats.json", work / "text"
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        outlet,
+        *args,
+        "-O",
+        str(out),
+        "-s",
+        f"NEWSCRAWL_TEXT_DIR={text_dir}",
+        "-s",
+        f"NEWSCRAWL_STATS_FILE={stats_file}",
+    ]
+    for name, value in (settings or {}).items():
+        command += ["-s", f"{name}={value}"]
+    full_env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    full_env.update(env or {})
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=CRAWL_TIMEOUT,
+        check=False,
+    )
+    items = (
+        [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        if out.exists()
+        else []
+    )
+    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
+    return CrawlResult(done.returncode, items, stats, text_dir, done.stderr)
+
+
+@dataclass
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1 used as the crawler's proxy: it answers absolute-URL
+    requests from a fixture directory (like the real site would), or, with no directory,
+    only counts what reaches it (a trap proving nothing did)."""
+
+    fixtures: Path | None = None
+    hits: list[str] = field(default_factory=list)
+
+    def __enter__(self) -> LoopbackServer:
+        pages = dict(read_manifest(self.fixtures / MANIFEST_NAME)) if self.fixtures else {}
+        by_key = {url_key(url): page for url, page in pages.items()}
+        hits = self.hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                hits.append(self.path)
+                page = by_key.get(url_key(self.path))
+                if page is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = page.path.read_bytes()
+                self.send_response(page.status)
+                self.send_header("Content-Type", page.content_type or "text/html; charset=utf-8")
+                if "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                    body = gzip.compress(body)
+                    self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

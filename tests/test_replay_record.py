@@ -1,0 +1,109 @@
+"""The WARC storages on their own: what they index, serve and write."""
+
+import gzip
+from io import BytesIO
+from pathlib import Path
+
+from conftest import make_spider
+from scrapy import Request
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newscrawl.record import RecordStorage
+from newscrawl.replay import ReplayStorage
+
+PAGE = "<html><body><h1>سلام</h1></body></html>".encode()
+
+
+def write_warc(path: Path, records: list[tuple[str, int, list[tuple[str, str]], bytes]]) -> None:
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=path.name.endswith(".gz"))
+        for url, status, headers, body in records:
+            http = StatusAndHeaders(f"{status} X", headers, protocol="HTTP/1.1")
+            writer.write_record(
+                writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http)
+            )
+
+
+def replay_storage(source: Path):
+    spider = make_spider("kayhan", NEWSCRAWL_REPLAY=str(source))
+    storage = ReplayStorage(spider.crawler.settings)
+    storage.open_spider(spider)
+    return spider, storage
+
+
+def test_replay_serves_warc_records_and_404s_the_rest(tmp_path: Path):
+    url = "https://kayhan.ir/fa/news/260941/slug"
+    compressed = gzip.compress(PAGE)
+    write_warc(
+        tmp_path / "a.warc.gz",
+        [
+            (
+                url,
+                200,
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+                compressed,
+            ),
+            (
+                "https://kayhan.ir/fa/rss/allnews",
+                200,
+                [("Content-Type", "application/rss+xml")],
+                b"<rss/>",
+            ),
+        ],
+    )
+    spider, storage = replay_storage(tmp_path)
+    response = storage.retrieve_response(spider, Request(url))
+    # Content-Encoding is left for Scrapy's decompression middleware, as live.
+    assert response.status == 200 and response.body == compressed
+    assert response.headers[b"Content-Encoding"] == b"gzip"
+    # Another URL of the same article resolves to the saved page.
+    variant = storage.retrieve_response(
+        spider, Request("http://www.kayhan.ir/fa/news/260941?utm_source=x#c")
+    )
+    assert variant.status == 200 and variant.body == compressed
+    missing = storage.retrieve_response(spider, Request("https://kayhan.ir/fa/news/1"))
+    assert missing.status == 404
+    assert spider.crawler.stats.get_value("replay/miss") == 1
+    assert spider.crawler.stats.get_value("replay/hit") == 2
+
+
+def test_replay_reads_manifest_fixtures(tmp_path: Path):
+    (tmp_path / "p.html").write_bytes(PAGE)
+    (tmp_path / "manifest.tsv").write_text(
+        "# comment\nhttps://kayhan.ir/fa/news/5/x\tp.html\t200\ttext/html; charset=utf-8\n"
+    )
+    spider, storage = replay_storage(tmp_path)
+    response = storage.retrieve_response(spider, Request("https://kayhan.ir/fa/news/5/x"))
+    assert response.status == 200 and response.text == PAGE.decode()
+
+
+def test_record_writes_standard_warc_response_records(tmp_path: Path):
+    target = tmp_path / "rec.warc.gz"
+    spider = make_spider("kayhan", NEWSCRAWL_RECORD=str(target))
+    storage = RecordStorage(spider.crawler.settings)
+    storage.open_spider(spider)
+    from scrapy.http import HtmlResponse
+
+    response = HtmlResponse(
+        "https://kayhan.ir/fa/news/5/x",
+        status=200,
+        body=PAGE,
+        headers={"Content-Type": "text/html; charset=utf-8", "Transfer-Encoding": "chunked"},
+    )
+    assert storage.retrieve_response(spider, Request(response.url)) is None
+    storage.store_response(spider, Request(response.url), response)
+    storage.close_spider(spider)
+    with target.open("rb") as stream:
+        records = [
+            (
+                r.rec_type,
+                r.rec_headers.get_header("WARC-Target-URI"),
+                r.http_headers.get_statuscode(),
+                r.http_headers.get_header("Transfer-Encoding"),
+                r.content_stream().read(),
+            )
+            for r in ArchiveIterator(stream)
+        ]
+    assert records == [("response", response.url, "200", None, PAGE)]
