@@ -14,6 +14,7 @@ recognises), and turns the markup into paragraphs. Three things it does not do f
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from collections.abc import Iterable, Iterator
 from configparser import ConfigParser
 
@@ -60,12 +61,34 @@ _PAGE_CONFIG = use_config()
 _PAGE_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
 
 
+@dataclass(frozen=True)
+class ExtractedBody:
+    paragraphs: list[str]  # with ZWNJs intact; not yet normalised
+    image_sources: list[str]  # src of the images left in the cleaned container, as written
+
+
+def extract_body(
+    element: HtmlElement, drop_xpaths: Iterable[etree.XPath] = (), *, whole_page: bool = False
+) -> ExtractedBody:
+    """The article in ``element`` (the container, or with ``whole_page`` the entire document
+    for the fallback): its paragraphs, and the images that are not in dropped boxes."""
+    tree = _prepare(element, drop_xpaths)
+    images = [
+        src.strip()
+        for img in tree.iter("img")
+        if (src := img.get("data-src") or img.get("src") or "").strip()
+    ]
+    return ExtractedBody(_extract_paragraphs(tree, whole_page), images)
+
+
 def extract_paragraphs(
     element: HtmlElement, drop_xpaths: Iterable[etree.XPath] = (), *, whole_page: bool = False
 ) -> list[str]:
-    """Paragraphs of the article in ``element`` (the container, or with ``whole_page`` the
-    entire document for the fallback), with ZWNJs intact; not yet normalised."""
-    tree = _prepare(element, drop_xpaths)
+    """Paragraphs of the article in ``element``, with ZWNJs intact; not yet normalised."""
+    return _extract_paragraphs(_prepare(element, drop_xpaths), whole_page)
+
+
+def _extract_paragraphs(tree: HtmlElement, whole_page: bool) -> list[str]:
     document = trafilatura.bare_extraction(
         tree,
         fast=not whole_page,

@@ -35,7 +35,7 @@ from scrapy.http import Response
 from newscrawl import __version__
 from newscrawl.dates import DateError, parse_published
 from newscrawl.document import render_document
-from newscrawl.extraction import extract_paragraphs
+from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.items import ArticleItem
 from newscrawl.pages import LISTING_MIN_ARTICLE_LINKS, has_soft_404_text, is_cdn_challenge, is_html
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
@@ -85,6 +85,7 @@ _LINK_BOX_XPATH = (
 SHARED_BODY_DROP += (_LINK_BOX_XPATH,)
 HOME_CRUMBS = frozenset({"صفحه نخست", "خانه", "صفحه اصلی", "خبرگزاری", "Home"})
 _DIGITS = re.compile(r"\d+")
+_AUTHOR_LABEL = re.compile(r"^[^:：]{1,24}[:：]\s*")
 _TEXT_NODES = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 _CSS = HTMLTranslator()
 
@@ -112,7 +113,8 @@ class Layout:
     category: Selectors = ()
     tags: Selectors = ()
     author: Selectors = ()
-    images: Selectors = ()  # <img> elements (or URL strings) of the article
+    lead_image: Selectors = ()  # the article's image outside the body (<img> or URL string)
+    gallery: Selectors = ()  # <img>s of a photo-news gallery outside the body
     drop: Selectors = ()  # junk inside the body container, besides SHARED_BODY_DROP
 
     @cached_property
@@ -132,7 +134,7 @@ FALLBACK_LAYOUT = Layout(
         "meta[itemprop='datePublished']::attr(content)",
         "time::attr(datetime)",
     ),
-    images=("meta[property='og:image']::attr(content)",),
+    lead_image=("meta[property='og:image']::attr(content)",),
 )
 SHARED_FALLBACK_DROP = tuple(
     etree.XPath(_xpath_of(s))
@@ -370,10 +372,11 @@ class NewsSpider(scrapy.Spider):
         if not title:
             raise SkipPage("no_title")
         if layout is FALLBACK_LAYOUT:
-            paragraphs = extract_paragraphs(page.root, SHARED_FALLBACK_DROP, whole_page=True)
+            body = extract_body(page.root, SHARED_FALLBACK_DROP, whole_page=True)
+            body = ExtractedBody(body.paragraphs, [])  # a whole page's images are not the article's
         else:
-            paragraphs = self._body_paragraphs(page, layout)
-        paragraphs = normalize_paragraphs(paragraphs, strip_zwnj=self.strip_zwnj)
+            body = self._body(page, layout)
+        paragraphs = normalize_paragraphs(body.paragraphs, strip_zwnj=self.strip_zwnj)
         if not paragraphs:
             raise SkipPage("empty_body", f"layout {layout.name}")
         uptitle = self._first_text(page, layout.uptitle)
@@ -400,8 +403,8 @@ class NewsSpider(scrapy.Spider):
             published_text=published_text,
             category=self._category(page, layout),
             tags=self._texts(page, layout.tags),
-            author=self._first_text(page, layout.author),
-            images=self._images(response, layout),
+            author=self._author(page, layout),
+            images=self._images(response, layout, body.image_sources),
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         item["text"] = render_document(
@@ -445,31 +448,46 @@ class NewsSpider(scrapy.Spider):
         href = response.css("link[rel='canonical']::attr(href)").get()
         return response.urljoin(href) if href else ""
 
-    def _body_paragraphs(self, page: Selector, layout: Layout) -> list[str]:
+    def _body(self, page: Selector, layout: Layout) -> ExtractedBody:
         for selector in layout.body:
             containers = _select(page, selector)
             if containers:
-                paragraphs: list[str] = []
-                for container in containers:
-                    paragraphs += extract_paragraphs(container.root, layout.drop_xpaths)
-                return paragraphs
-        return []
+                parts = [extract_body(c.root, layout.drop_xpaths) for c in containers]
+                return ExtractedBody(
+                    [p for part in parts for p in part.paragraphs],
+                    [i for part in parts for i in part.image_sources],
+                )
+        return ExtractedBody([], [])
+
+    def _author(self, page: Selector, layout: Layout) -> str | None:
+        """The author's name, without a label such as "نویسنده:" or "خبرنگار:"."""
+        shown = self._first_text(page, layout.author)
+        return normalize_optional(_AUTHOR_LABEL.sub("", shown)) if shown else None
 
     def _category(self, page: Selector, layout: Layout) -> str | None:
         crumbs = [c for c in self._texts(page, layout.category) if c not in HOME_CRUMBS]
         return crumbs[-1] if crumbs else None
 
-    def _images(self, response: Response, layout: Layout) -> list[str]:
-        urls: list[str] = []
-        for selector in layout.images:
+    def _images(self, response: Response, layout: Layout, in_body: list[str]) -> list[str]:
+        """The lead image, the body's own images, a gallery's: absolute, once each."""
+        sources: list[str] = []
+        for selector in layout.lead_image:
             for node in _select(response.selector, selector):
                 if isinstance(node.root, str):
-                    src = node.root
+                    sources.append(node.root)
                 else:
-                    src = node.attrib.get("data-src") or node.attrib.get("src") or ""
-                src = src.strip()
-                if not src or src.startswith("data:"):
-                    continue
+                    sources.append(node.attrib.get("data-src") or node.attrib.get("src") or "")
+            if sources:
+                break
+        gallery = [
+            node.attrib.get("data-src") or node.attrib.get("src") or ""
+            for selector in layout.gallery
+            for node in _select(response.selector, selector)
+        ]
+        urls: list[str] = []
+        for src in (*sources, *in_body, *gallery):
+            src = src.strip()
+            if src and not src.startswith("data:"):
                 absolute = response.urljoin(src)
                 if absolute not in urls:
                     urls.append(absolute)

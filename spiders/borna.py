@@ -29,7 +29,8 @@ class BornaSpider(NewsSpider):
             code=(".news_id_c",),
             category=(".news_path a", ".news_cat_c"),
             tags=(".tags_title a",),
-            author=(".news_author", ".author_name"),
-            images=(".img_news img", ".body_news img", ".body img"),
+            author=(".author_name", ".news_author"),
+            lead_image=("img.img_news", ".img_news img"),
+            gallery=(".image_set img", ".photo_gallery img"),
         ),
     )

@@ -31,6 +31,6 @@ class MashreghSpider(NewsSpider):
             category=(".breadcrumb li",),
             tags=(".tags li",),
             author=(".item-author", "[itemprop='author'] [itemprop='name']"),
-            images=(".item-summary img", ".item-body img"),
+            lead_image=(".item-summary img", "article .item-img img"),
         ),
     )

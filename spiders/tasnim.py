@@ -35,7 +35,7 @@ class TasnimSpider(NewsSpider):
             category=("li.service",),
             tags=(".tags li",),
             author=(".author", ".reporter"),
-            images=("article.single-news .contain-img img", ".story img"),
+            lead_image=("article.single-news .contain-img img",),
             drop=(".jwplayer", ".hideTag", ".video-player"),
         ),
     )
