@@ -14,9 +14,9 @@ recognises), and turns the markup into paragraphs. Three things it does not do f
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from collections.abc import Iterable, Iterator
 from configparser import ConfigParser
+from dataclasses import dataclass
 
 import lxml.html
 import trafilatura
