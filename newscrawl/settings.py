@@ -80,6 +80,7 @@ EXTENSIONS = {"newscrawl.extensions.StatsFileExtension": 500}
 
 # --- engine --------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# One fingerprint per article, whatever URL form links it (newscrawl/fingerprint.py).
+REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleKeyFingerprinter"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

@@ -85,6 +85,8 @@ _LINK_BOX_XPATH = (
 SHARED_BODY_DROP += (_LINK_BOX_XPATH,)
 HOME_CRUMBS = frozenset({"صفحه نخست", "خانه", "صفحه اصلی", "خبرگزاری", "Home"})
 _DIGITS = re.compile(r"\d+")
+# A label ends with a colon and holds no digit (the time "۲۲:۱۵" has a colon too).
+_DATE_LABEL = re.compile(r"^[^:：\d۰-۹]{1,30}[:：]\s*")
 _AUTHOR_LABEL = re.compile(r"^[^:：]{1,24}[:：]\s*")
 _TEXT_NODES = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 _CSS = HTMLTranslator()
@@ -163,6 +165,8 @@ class NewsSpider(scrapy.Spider):
     canonical_url: ClassVar[str]  # format string over article_url's groups
     layouts: ClassVar[tuple[Layout, ...]]  # newest design first
     soft_404: ClassVar[Selectors] = ()  # selectors present only on the "not found" page
+    # The list itself on a listing page (not its menus and sidebars); whole page if absent.
+    listing_area: ClassVar[Selectors] = ()
 
     # 403 reaches the callbacks so that a CDN challenge served as 403 is told apart.
     handle_httpstatus_list: ClassVar[list[int]] = [403]
@@ -288,7 +292,8 @@ class NewsSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._usable(response, "listing"):
             return
-        links = response.css("a::attr(href)").getall()
+        area = next((found for s in self.listing_area if (found := _select(response, s))), None)
+        links = (area or response).css("a::attr(href)").getall()
         yield from self._follow_articles(response, links, "listing")
 
     def _usable(self, response: Response, kind: str) -> bool:
@@ -303,12 +308,14 @@ class NewsSpider(scrapy.Spider):
     def _follow_articles(
         self, response: Response, links: Iterable[str], kind: str
     ) -> Iterator[scrapy.Request]:
-        found = 0
+        seen: set[tuple[str, str]] = set()
         for link in links:
             url = response.urljoin(link.strip())
-            if self.match_article(url):
-                found += 1
+            key = self.article_key(url)
+            if key is not None and key not in seen:
+                seen.add(key)
                 yield scrapy.Request(self.request_url(url), callback=self.parse_article)
+        found = len(seen)
         self.crawler.stats.inc_value(f"discovery/{kind}_links", found)
         logger.info("%s %s lists %d article links", kind.capitalize(), response.url, found)
 
@@ -342,9 +349,14 @@ class NewsSpider(scrapy.Spider):
         return self._item(response, layout)
 
     def detect_layout(self, page: Selector) -> Layout | None:
-        """The first declared layout whose article block and title are on the page."""
+        """The first declared layout whose article block, title and body container are all on
+        the page (a listing built of <article> teasers has no body container)."""
         for layout in self.layouts:
-            if _select(page, layout.article) and self._first_text(page, layout.title):
+            if (
+                _select(page, layout.article)
+                and any(_select(page, s) for s in layout.body)
+                and self._first_text(page, layout.title)
+            ):
                 return layout
         return None
 
@@ -384,7 +396,7 @@ class NewsSpider(scrapy.Spider):
         # Some CMSs repeat the lead or title as the body's first paragraph.
         while paragraphs and paragraphs[0] in (lead, title):
             paragraphs.pop(0)
-        published_text = self._first_text(page, layout.date)
+        published_text = self._date_text(page, layout)
         published = self._published(response, layout, published_text)
         item = ArticleItem(
             outlet=self.name,
@@ -449,15 +461,18 @@ class NewsSpider(scrapy.Spider):
         return response.urljoin(href) if href else ""
 
     def _body(self, page: Selector, layout: Layout) -> ExtractedBody:
+        """Extraction from the first container found: a second match is a copy (a hidden
+        mobile block) or something else that shares the class name."""
         for selector in layout.body:
             containers = _select(page, selector)
             if containers:
-                parts = [extract_body(c.root, layout.drop_xpaths) for c in containers]
-                return ExtractedBody(
-                    [p for part in parts for p in part.paragraphs],
-                    [i for part in parts for i in part.image_sources],
-                )
+                return extract_body(containers[0].root, layout.drop_xpaths)
         return ExtractedBody([], [])
+
+    def _date_text(self, page: Selector, layout: Layout) -> str | None:
+        """The date as shown, without a label such as "تاریخ انتشار :"."""
+        shown = self._first_text(page, layout.date)
+        return normalize_optional(_DATE_LABEL.sub("", shown)) if shown else None
 
     def _author(self, page: Selector, layout: Layout) -> str | None:
         """The author's name, without a label such as "نویسنده:" or "خبرنگار:"."""

@@ -17,6 +17,7 @@ class BornaSpider(NewsSpider):
     article_url = re.compile(r"^https?://(?:www\.)?borna\.news/fa/news/(?P<code>\d+)(?:[/?#]|$)")
     canonical_url = "https://www.borna.news/fa/news/{code}"
     soft_404 = ("div.error_container",)
+    listing_area = (".archive_content", ".linear_news")
     layouts = (
         Layout(
             name="iransamaneh",

@@ -16,6 +16,7 @@ class KayhanSpider(NewsSpider):
     article_url = re.compile(r"^https?://(?:www\.)?kayhan\.ir/fa/news/(?P<code>\d+)(?:[/?#]|$)")
     canonical_url = "https://kayhan.ir/fa/news/{code}"
     soft_404 = ("div.error_container",)
+    listing_area = (".archive_content", ".linear_news")
     layouts = (
         Layout(
             name="iransamaneh",
