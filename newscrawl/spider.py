@@ -83,6 +83,11 @@ _LINK_BOX_XPATH = (
     )
 )
 SHARED_BODY_DROP += (_LINK_BOX_XPATH,)
+# Editorial notes that are not article text, when they stand as a paragraph of their own
+# (so no element selector can drop them), matched on normalised text.
+BOILERPLATE_PARAGRAPHS = re.compile(
+    r"^(?:این خبر (?:بروز|به[ \u200c]?روز) ?[\u200c]?رسانی می[ \u200c]?شود)\s*[.…]*$"
+)
 HOME_CRUMBS = frozenset({"صفحه نخست", "خانه", "صفحه اصلی", "خبرگزاری", "Home"})
 _DIGITS = re.compile(r"\d+")
 # A label ends with a colon and holds no digit (the time "۲۲:۱۵" has a colon too).
@@ -388,7 +393,11 @@ class NewsSpider(scrapy.Spider):
             body = ExtractedBody(body.paragraphs, [])  # a whole page's images are not the article's
         else:
             body = self._body(page, layout)
-        paragraphs = normalize_paragraphs(body.paragraphs, strip_zwnj=self.strip_zwnj)
+        paragraphs = [
+            p
+            for p in normalize_paragraphs(body.paragraphs, strip_zwnj=self.strip_zwnj)
+            if not BOILERPLATE_PARAGRAPHS.match(p)
+        ]
         if not paragraphs:
             raise SkipPage("empty_body", f"layout {layout.name}")
         uptitle = self._first_text(page, layout.uptitle)

@@ -11,13 +11,15 @@ class MashreghSpider(NewsSpider):
     canonical_host = "www.mashreghnews.ir"
     allowed_domains = ("mashreghnews.ir", "mshrgh.ir")
     feed_urls = ("https://www.mashreghnews.ir/rss",)
-    listing_urls = ("https://www.mashreghnews.ir/page/archive.xhtml",)
+    # The Nastooh archive, newest first, all services.
+    listing_urls = ("https://www.mashreghnews.ir/page/archive.xhtml?ms=0&pi=1",)
     article_url = re.compile(
         r"^https?://(?:(?:www\.)?mashreghnews\.ir/news|(?:www\.)?mshrgh\.ir)/(?P<code>\d+)"
         r"(?:[/?#]|$)"
     )
     canonical_url = "https://www.mashreghnews.ir/news/{code}"
     soft_404 = (".error-404", ".page-404", "#error404")
+    listing_area = ("section.archive", ".archive")
     layouts = (
         Layout(
             name="nastooh",
@@ -32,5 +34,6 @@ class MashreghSpider(NewsSpider):
             tags=(".tags li",),
             author=(".item-author", "[itemprop='author'] [itemprop='name']"),
             lead_image=(".item-summary img", "article .item-img img"),
+            gallery=("article .gallery-photos img", "article [class*='gallery'] img"),
         ),
     )

@@ -22,6 +22,7 @@ class TasnimSpider(NewsSpider):
     )
     canonical_url = "https://www.tasnimnews.com/fa/news/{y}/{m}/{d}/{code}"
     soft_404 = (".error-404", ".page-404", "#error404")
+    listing_area = (".list-news",)
     layouts = (
         Layout(
             name="single-news",
@@ -35,7 +36,10 @@ class TasnimSpider(NewsSpider):
             category=("li.service",),
             tags=(".tags li",),
             author=(".author", ".reporter"),
-            lead_image=("article.single-news .contain-img img",),
+            lead_image=(
+                "article.single-news figure.lead-image img",
+                "article.single-news .contain-img img",
+            ),
             drop=(".jwplayer", ".hideTag", ".video-player"),
         ),
     )

@@ -58,7 +58,8 @@ def test_replay_never_reaches_the_network(tmp_path):
     which any real fetch would go, sees nothing."""
     with LoopbackServer() as trap:
         (tmp_path / "urls.txt").write_text(
-            f"{article_fixtures('borna')[0].url}\nhttp://www.borna.news/fa/news/999\n{trap.url}/x\n"
+            f"{article_fixtures('borna')[0].url}\n"
+            "http://www.borna.news/fa/news/999\nhttps://www.borna.news/fa/rss/99\n"
         )
         proxy = {"http_proxy": trap.url, "https_proxy": trap.url}
         result = run_crawl(
