@@ -14,11 +14,15 @@ fi
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt
 
 mkdir -p output/logs
+# The replay has a seen-store of its own, started afresh: the saved pages are old articles
+# that a live crawl (output/state.sqlite3) must not take as already seen.
+rm -f output/replay-state.sqlite3*
 for outlet in $(.venv/bin/scrapy list); do
   .venv/bin/scrapy crawl "$outlet" \
     -a replay="tests/fixtures/$outlet" \
     -O "output/$outlet.jsonl" \
     -s NEWSCRAWL_TEXT_DIR=output/text \
+    -s NEWSCRAWL_STATE=output/replay-state.sqlite3 \
     -s NEWSCRAWL_STATS_FILE="output/stats/$outlet.json" \
     -s LOG_FILE="output/logs/$outlet.log" \
     -s LOG_LEVEL=INFO

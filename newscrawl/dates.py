@@ -7,7 +7,7 @@ Calendar arithmetic is jdatetime's; UTC offsets come from the tz database's ``As
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -92,3 +92,32 @@ def format_published(moment: datetime) -> str:
     jalali = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None))
     text = f"{jalali.day:02d} {MONTHS[jalali.month - 1]} {jalali.year} - {local:%H:%M}"
     return to_persian_digits(text)
+
+
+def parse_day(text: str) -> date:
+    """A day given on the command line: Gregorian ``2024-03-30`` or Jalali ``1403/01/11``
+    (either separator, Persian or ASCII digits). Raises DateError."""
+    clean = to_ascii_digits(text.strip())
+    match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", clean)
+    if not match:
+        raise DateError(f"not a day: {text!r} (use 2024-03-30 or 1403/01/11)")
+    year, month, day = map(int, match.groups())
+    try:
+        if year >= _GREGORIAN_FROM:
+            return date(year, month, day)
+        return jdatetime.date(year, month, day).togregorian()
+    except ValueError as exc:
+        raise DateError(f"impossible day {text!r}: {exc}") from exc
+
+
+def jalali_parts(day: date) -> dict[str, str]:
+    """Placeholders for an outlet's archive URL of ``day``: ``jalali`` (YYYY/MM/DD) and
+    ``jy``, ``jm``, ``jd`` (zero-padded), plus the Gregorian ``iso``."""
+    jalali = jdatetime.date.fromgregorian(date=day)
+    return {
+        "jalali": f"{jalali.year:04d}/{jalali.month:02d}/{jalali.day:02d}",
+        "jy": f"{jalali.year:04d}",
+        "jm": f"{jalali.month:02d}",
+        "jd": f"{jalali.day:02d}",
+        "iso": day.isoformat(),
+    }

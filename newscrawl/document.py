@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from newscrawl.dates import format_published
@@ -29,3 +30,8 @@ def render_document(
         lines += [lead, ""]
     lines.append("\n\n".join(paragraphs))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def content_hash(document: str) -> str:
+    """Hash of what a reader sees of the article (its document), not of fetch metadata."""
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()

@@ -23,3 +23,4 @@ class ArticleItem(scrapy.Item):
     images = scrapy.Field()  # list of absolute URLs
     text = scrapy.Field()  # the seed-format document
     fetched_at = scrapy.Field()  # ISO 8601 UTC time of the fetch
+    revision = scrapy.Field()  # 1 when first emitted; +1 each time a refresh finds a change

@@ -1,41 +1,159 @@
-"""The "have I seen this article?" store behind the dedupe pipeline.
+"""The "have I seen this article?" store: one record per (outlet, article code).
 
-Keys are ``(outlet, code)``. ``MemorySeenStore`` remembers within one run; a persistent
-backend only has to implement ``SeenStore``.
+Each record holds a hash of the article's content, its revision (1 when first emitted,
++1 each time a refresh finds the content changed), and first/last-seen times.
+
+``SQLiteSeenStore`` is the embedded default (setting ``NEWSCRAWL_STATE``, a file);
+``MemorySeenStore`` remembers within one run. Any other backend implements ``SeenStore``.
+Writes are buffered by the caller's rhythm: ``record()`` stages, ``commit()`` makes durable;
+``get()`` sees staged records too.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 ArticleKey = tuple[str, str]
 
 
-class SeenStore(Protocol):
-    def has(self, key: ArticleKey) -> bool:
-        """Whether the article was already emitted."""
+@dataclass(frozen=True, slots=True)
+class SeenRecord:
+    content_hash: str
+    revision: int
+    first_seen: float
+    last_seen: float
 
-    def add(self, key: ArticleKey, content_hash: str) -> None:
-        """Record the article as emitted, with a hash of its content."""
+
+class SeenStore(Protocol):
+    def get(self, key: ArticleKey) -> SeenRecord | None:
+        """The record of an article already emitted, or None."""
+
+    def get_many(self, keys: Iterable[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
+        """Records of those of ``keys`` that are known (one round trip)."""
+
+    def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
+        """Stage the article as emitted with this content: a new record (revision 1), a
+        new revision when the hash changed, or only a fresher last-seen time."""
+
+    def commit(self) -> None:
+        """Make every staged record durable."""
 
     def close(self) -> None:
-        """Release resources; called when the spider closes."""
+        """Commit and release resources."""
+
+
+def _next_record(previous: SeenRecord | None, content_hash: str, now: float) -> SeenRecord:
+    if previous is None:
+        return SeenRecord(content_hash, 1, now, now)
+    revision = previous.revision + (previous.content_hash != content_hash)
+    return SeenRecord(content_hash, revision, previous.first_seen, now)
 
 
 class MemorySeenStore:
-    """Seen keys of the current run, in memory."""
+    """Seen articles of the current run only."""
 
     def __init__(self) -> None:
-        self._hashes: dict[ArticleKey, str] = {}
+        self._records: dict[ArticleKey, SeenRecord] = {}
 
-    def has(self, key: ArticleKey) -> bool:
-        return key in self._hashes
+    def get(self, key: ArticleKey) -> SeenRecord | None:
+        return self._records.get(key)
 
-    def add(self, key: ArticleKey, content_hash: str) -> None:
-        self._hashes[key] = content_hash
+    def get_many(self, keys: Iterable[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
+        return {k: r for k in keys if (r := self._records.get(k)) is not None}
+
+    def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
+        new = _next_record(self._records.get(key), content_hash, time.time())
+        self._records[key] = new
+        return new
+
+    def commit(self) -> None:
+        pass
 
     def close(self) -> None:
-        self._hashes.clear()
+        pass
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    outlet TEXT NOT NULL,
+    code TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (outlet, code)
+) WITHOUT ROWID;
+"""
+
+
+def connect_sqlite(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode with WAL journaling: several crawls (``crawlall``,
+    cron overlaps) share the file; each write is a short explicit transaction."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")  # a commit survives power loss too
+    return connection
+
+
+class SQLiteSeenStore:
+    """Seen articles in a SQLite file, across runs."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db = connect_sqlite(self.path)
+        self._db.executescript(_SCHEMA)
+        self._staged: dict[ArticleKey, SeenRecord] = {}
+
+    def get(self, key: ArticleKey) -> SeenRecord | None:
+        staged = self._staged.get(key)
+        if staged is not None:
+            return staged
+        row = self._db.execute(
+            "SELECT content_hash, revision, first_seen, last_seen FROM articles"
+            " WHERE outlet = ? AND code = ?",
+            key,
+        ).fetchone()
+        return SeenRecord(*row) if row else None
+
+    def get_many(self, keys: Iterable[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
+        return {k: r for k in set(keys) if (r := self.get(k)) is not None}
+
+    def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
+        new = _next_record(self.get(key), content_hash, time.time())
+        self._staged[key] = new
+        return new
+
+    def commit(self) -> None:
+        if not self._staged:
+            return
+        rows = [
+            (outlet, code, r.content_hash, r.revision, r.first_seen, r.last_seen)
+            for (outlet, code), r in self._staged.items()
+        ]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (outlet, code) DO UPDATE SET content_hash = excluded.content_hash,"
+                " revision = excluded.revision, last_seen = excluded.last_seen",
+                rows,
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._staged.clear()
+
+    def close(self) -> None:
+        self.commit()
+        self._db.close()
 
     def __len__(self) -> int:
-        return len(self._hashes)
+        self.commit()
+        return self._db.execute("SELECT count(*) FROM articles").fetchone()[0]

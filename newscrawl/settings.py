@@ -43,6 +43,15 @@ RETRY_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.BackoffRetryMiddleware": 550,
+    # Scrapy's own, counting what they drop (newscrawl/downloads.py), at Scrapy's places.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newscrawl.downloads.CountingMetaRefreshMiddleware": 580,
+    "newscrawl.downloads.CountingHttpCompressionMiddleware": 590,
+    "newscrawl.downloads.CountingRedirectMiddleware": 600,
+    # A page decoded with a wrong declared charset is decoded again (after decompression).
+    "newscrawl.encoding.CharsetCorrectionMiddleware": 585,
     # Only active in replay mode: after the HTTP cache (900), before the network.
     "newscrawl.replay.OfflineGuardMiddleware": 950,
 }
@@ -55,6 +64,19 @@ ITEM_PIPELINES = {
 NEWSCRAWL_TEXT_DIR = "output/text"
 # 1 removes zero-width non-joiners from every text field (reproduces the seeds byte for byte).
 NEWSCRAWL_STRIP_ZWNJ = False
+# The seen-store (SQLite file) and run journal; empty: in memory, this run only.
+NEWSCRAWL_STATE = "output/state.sqlite3"
+# Articles are recorded as seen (after an fsync of their outputs) in batches.
+NEWSCRAWL_COMMIT_EVERY = 100
+NEWSCRAWL_COMMIT_INTERVAL = 5.0
+# How deep a listing or archive walk may paginate (it stops earlier on a page with
+# nothing new).
+NEWSCRAWL_MAX_LISTING_PAGES = 50
+# Local JSON-lines files written one whole line per write call, registered for recovery.
+FEED_STORAGES = {
+    "": "newscrawl.feeds.LineAtomicFileFeedStorage",
+    "file": "newscrawl.feeds.LineAtomicFileFeedStorage",
+}
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = [
     "outlet",
@@ -76,7 +98,14 @@ FEED_EXPORT_FIELDS = [
 
 # Final stats as JSON (``{spider}`` is replaced by the spider name); empty: not written.
 NEWSCRAWL_STATS_FILE = ""
-EXTENSIONS = {"newscrawl.extensions.StatsFileExtension": 500}
+# "layout changed?" (a WARNING and the stat extract/layout_changed) when more than this share
+# of an outlet's article pages matched none of its layouts (newscrawl/layout_watch.py).
+NEWSCRAWL_FALLBACK_ALERT_SHARE = 0.10
+EXTENSIONS = {
+    # Before the stats file (500), so that the file has its figures.
+    "newscrawl.layout_watch.LayoutWatchExtension": 400,
+    "newscrawl.extensions.StatsFileExtension": 500,
+}
 
 # --- engine --------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

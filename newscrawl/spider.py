@@ -9,7 +9,14 @@ Spider arguments (``scrapy crawl <outlet> -a NAME=VALUE``):
 - ``urls=FILE``: crawl exactly the URLs in FILE (one per line, ``#`` comments), no discovery;
 - ``replay=PATH``: serve every request from saved pages (WARC file, or a directory of WARC
   files and fixtures), never from the network;
-- ``record=FILE.warc.gz``: write every fetched response to a WARC file.
+- ``record=FILE.warc.gz``: write every fetched response to a WARC file;
+- ``refresh=1``: fetch known articles again; one whose content changed is emitted again
+  with its revision number one higher;
+- ``since=DATE until=DATE``: walk the outlet's archive for that range (backfill);
+- ``codes=FROM-TO``: fetch articles by code (the outlets' codes are sequential);
+- ``max_pages=N``: how deep a listing or archive walk may go (``NEWSCRAWL_MAX_LISTING_PAGES``).
+
+Articles the seen-store already knows are not fetched again (unless refreshing).
 """
 
 from __future__ import annotations
@@ -33,11 +40,18 @@ from scrapy.exceptions import UsageError
 from scrapy.http import Response
 
 from newscrawl import __version__
-from newscrawl.dates import DateError, parse_published
+from newscrawl.dates import DateError, parse_day, parse_published
+from newscrawl.discovery import (
+    archive_start_urls,
+    parse_code_range,
+    query_param,
+    with_query_param,
+)
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.items import ArticleItem
 from newscrawl.pages import LISTING_MIN_ARTICLE_LINKS, has_soft_404_text, is_cdn_challenge, is_html
+from newscrawl.state import crawl_state
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 
 logger = logging.getLogger(__name__)
@@ -172,6 +186,10 @@ class NewsSpider(scrapy.Spider):
     soft_404: ClassVar[Selectors] = ()  # selectors present only on the "not found" page
     # The list itself on a listing page (not its menus and sidebars); whole page if absent.
     listing_area: ClassVar[Selectors] = ()
+    listing_page_param: ClassVar[str | None] = None  # query parameter of the page number
+    # Archive for a date range, see newscrawl.discovery.archive_start_urls for placeholders.
+    archive_url: ClassVar[str | None] = None
+    code_url: ClassVar[str | None] = None  # an article by its code alone: "...{code}"
 
     # 403 reaches the callbacks so that a CDN challenge served as 403 is told apart.
     handle_httpstatus_list: ClassVar[list[int]] = [403]
@@ -182,11 +200,29 @@ class NewsSpider(scrapy.Spider):
         urls: str | None = None,
         replay: str | None = None,
         record: str | None = None,
+        refresh: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        codes: str | None = None,
+        max_pages: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         if replay and record:
             raise UsageError("-a replay= and -a record= exclude each other")
+        self.refresh = _flag(refresh)
+        try:
+            self.since = parse_day(since) if since else None
+            self.until = parse_day(until) if until else None
+            self.codes = parse_code_range(codes) if codes else None
+        except ValueError as error:
+            raise UsageError(str(error)) from error
+        if (self.since or self.until) and not self.archive_url:
+            raise UsageError(f"{self.name} declares no archive: -a since/until unsupported")
+        if self.codes is not None and not self.code_url:
+            raise UsageError(f"{self.name} declares no code URL: -a codes unsupported")
+        self.max_pages = int(max_pages) if max_pages else None
+        self._scheduled: set[tuple[str, str]] = set()
         self.urls_file = Path(urls) if urls else None
         if self.urls_file is not None and not self.urls_file.is_file():
             raise UsageError(f"-a urls={urls}: no such file")
@@ -197,11 +233,16 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(crawler.settings)
+        # Opened now, before the feed exports open (and may truncate) their files: an
+        # interrupted earlier run is recovered from them first (newscrawl.state).
+        spider.state = crawl_state(crawler)
         return spider
 
     def _configure(self, settings) -> None:
         """Turn the spider arguments into Scrapy settings (still mutable here)."""
         self.strip_zwnj = settings.getbool("NEWSCRAWL_STRIP_ZWNJ")
+        if self.max_pages is None:
+            self.max_pages = settings.getint("NEWSCRAWL_MAX_LISTING_PAGES", 50)
         contact_priority = settings.getpriority("NEWSCRAWL_CONTACT")
         if contact_priority is not None and settings.getpriority("USER_AGENT") <= contact_priority:
             contact = settings.get("NEWSCRAWL_CONTACT")
@@ -266,7 +307,12 @@ class NewsSpider(scrapy.Spider):
 
     def request_url(self, url: str) -> str:
         """An article link as it is fetched: https, no query string or fragment (tracking
-        parameters), the canonical host instead of its www/non-www twin."""
+        parameters), the canonical host instead of its www/non-www twin; a print or AMP
+        view is replaced by the article page itself."""
+        if _ALTERNATE_VIEW.search(urlsplit(url).path):
+            canonical = self.canonical_article_url(url)
+            if canonical:
+                return canonical
         parts = urlsplit(url)
         host = parts.hostname or ""
         if host.removeprefix("www.") == self.canonical_host.removeprefix("www."):
@@ -276,13 +322,21 @@ class NewsSpider(scrapy.Spider):
     # --- discovery -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.urls_file is not None:
-            for url in read_url_list(self.urls_file):
-                yield scrapy.Request(url, callback=self.parse_article)
-            return
-        for url in self.feed_urls:
-            yield scrapy.Request(url, callback=self.parse_feed)
-        for url in self.listing_urls:
-            yield scrapy.Request(url, callback=self.parse_listing)
+            for request in self._article_requests(read_url_list(self.urls_file), "urls_file"):
+                yield request
+        elif self.codes is not None:
+            urls = (self.code_url.format(code=code) for code in self.codes)
+            for request in self._article_requests(urls, "codes"):
+                yield request
+        elif self.since or self.until:
+            since, until = self.since or self.until, self.until or self.since
+            for url in archive_start_urls(self.archive_url, since, until):
+                yield scrapy.Request(url, callback=self.parse_listing, meta={"listing_page": 1})
+        else:
+            for url in self.feed_urls:
+                yield scrapy.Request(url, callback=self.parse_feed)
+            for url in self.listing_urls:
+                yield scrapy.Request(url, callback=self.parse_listing, meta={"listing_page": 1})
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._usable(response, "feed"):
@@ -295,11 +349,25 @@ class NewsSpider(scrapy.Spider):
         yield from self._follow_articles(response, links, "feed")
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        """Articles of a listing or archive page, then its next page, as long as this one
+        brought something new (older pages were walked by earlier runs)."""
         if not self._usable(response, "listing"):
             return
         area = next((found for s in self.listing_area if (found := _select(response, s))), None)
         links = (area or response).css("a::attr(href)").getall()
-        yield from self._follow_articles(response, links, "listing")
+        new = list(self._follow_articles(response, links, "listing"))
+        yield from new
+        page = response.meta.get("listing_page", 1)
+        if not new:
+            logger.info("Listing %s brings nothing new: not paginating further", response.url)
+        elif self.listing_page_param and page < self.max_pages:
+            current = query_param(response.url, self.listing_page_param)
+            next_url = with_query_param(
+                response.url, self.listing_page_param, int(current or 1) + 1
+            )
+            yield scrapy.Request(
+                next_url, callback=self.parse_listing, meta={"listing_page": page + 1}
+            )
 
     def _usable(self, response: Response, kind: str) -> bool:
         if is_cdn_challenge(response):
@@ -313,16 +381,35 @@ class NewsSpider(scrapy.Spider):
     def _follow_articles(
         self, response: Response, links: Iterable[str], kind: str
     ) -> Iterator[scrapy.Request]:
-        seen: set[tuple[str, str]] = set()
-        for link in links:
-            url = response.urljoin(link.strip())
+        urls = (response.urljoin(link.strip()) for link in links)
+        yield from self._article_requests(urls, kind)
+
+    def _article_requests(self, urls: Iterable[str], kind: str) -> Iterator[scrapy.Request]:
+        """Requests for the articles among ``urls`` that are new: not yet requested in this
+        run and, unless refreshing, unknown to the seen-store."""
+        candidates: dict[tuple[str, str], str] = {}
+        for url in urls:
             key = self.article_key(url)
-            if key is not None and key not in seen:
-                seen.add(key)
-                yield scrapy.Request(self.request_url(url), callback=self.parse_article)
-        found = len(seen)
-        self.crawler.stats.inc_value(f"discovery/{kind}_links", found)
-        logger.info("%s %s lists %d article links", kind.capitalize(), response.url, found)
+            if key is None:
+                if kind == "urls_file":  # asked for by name: fetched whatever it is
+                    yield scrapy.Request(url, callback=self.parse_article)
+                continue
+            if key not in self._scheduled and key not in candidates:
+                candidates[key] = url
+        known = {} if self.refresh else self.state.store.get_many(candidates)
+        stats = self.crawler.stats
+        stats.inc_value(f"discovery/{kind}_links", len(candidates))
+        stats.inc_value("discovery/known", len(known))
+        exact = kind in _EXACT_URL_KINDS
+        for key, url in candidates.items():
+            if key in known:
+                continue
+            self._scheduled.add(key)
+            stats.inc_value("discovery/article_requests")
+            yield scrapy.Request(
+                url if exact else self.request_url(url), callback=self.parse_article
+            )
+        logger.info("%s: %d article links, %d already known", kind, len(candidates), len(known))
 
     # --- articles ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
@@ -351,6 +438,8 @@ class NewsSpider(scrapy.Spider):
         layout = self.detect_layout(page)
         if layout is None:
             layout = self._fallback_layout(response)
+        # Article pages parsed, the base of the fallback share (newscrawl/layout_watch.py).
+        self.crawler.stats.inc_value("extract/articles")
         return self._item(response, layout)
 
     def detect_layout(self, page: Selector) -> Layout | None:
@@ -549,6 +638,18 @@ class NewsSpider(scrapy.Spider):
 
 
 _LOUD_SKIPS = frozenset({"cdn_challenge", "code_mismatch", "empty_body", "no_title", "no_code"})
+
+
+# URLs the user named (-a urls, -a codes) are fetched exactly as given.
+_EXACT_URL_KINDS = frozenset({"urls_file", "codes"})
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Print and AMP views of an article: the same article, another layout.
+_ALTERNATE_VIEW = re.compile(r"/(?:amp|print)(?:/|$)")
 
 
 def _select(page: Selector, selector: str) -> SelectorList:

@@ -1,41 +1,79 @@
-"""Drop an article that was already emitted: one item per (outlet, code)."""
+"""Emit each article once, across runs: one item per (outlet, code).
+
+An article the seen-store knows is dropped; with ``-a refresh=1`` it is emitted again, with
+``revision`` one higher, only when its content changed. An article is recorded as seen only
+after it was written out: on ``item_scraped``, which Scrapy sends after the feed exports
+wrote its JSON line (and after ``text_files`` wrote its document), in durable batches (see
+``newscrawl.state``).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawl.seen import MemorySeenStore, SeenStore
+from newscrawl.document import content_hash
+from newscrawl.state import CrawlState, crawl_state
 
 logger = logging.getLogger(__name__)
 
 
-def content_hash(item: ItemAdapter) -> str:
-    """Hash of what a reader sees of the article (the document), not of fetch metadata."""
-    return hashlib.sha256(item["text"].encode("utf-8")).hexdigest()
-
-
 class DedupePipeline:
-    def __init__(self, crawler: Crawler, store: SeenStore) -> None:
+    def __init__(self, crawler: Crawler, state: CrawlState) -> None:
         self.crawler = crawler
-        self.store = store
+        self.state = state
+        # Articles passed on but not yet written out, by key: a second copy arriving
+        # meanwhile is a duplicate too.
+        self.in_flight: dict[tuple[str, str], int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        return cls(crawler, MemorySeenStore())
+        pipeline = cls(crawler, crawl_state(crawler))
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.item_not_written, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.item_not_written, signal=signals.item_error)
+        return pipeline
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
         key = (adapter["outlet"], adapter["code"])
-        if self.store.has(key):
-            self.crawler.stats.inc_value("dedupe/duplicate")
-            raise DropItem(f"duplicate article {key[0]}/{key[1]} ({adapter['url']})")
-        self.store.add(key, content_hash(adapter))
+        stats = self.crawler.stats
+        if key in self.in_flight:
+            stats.inc_value("dedupe/duplicate")
+            raise DropItem(f"duplicate article {key[0]}/{key[1]} in this run")
+        known = self.state.store.get(key)
+        if known is not None:
+            refresh = getattr(self.crawler.spider, "refresh", False)
+            if not refresh:
+                stats.inc_value("dedupe/seen")
+                raise DropItem(f"article {key[0]}/{key[1]} already emitted")
+            if known.content_hash == content_hash(adapter["text"]):
+                self.state.store.record(key, known.content_hash)  # last seen now
+                self.state.staged()
+                stats.inc_value("refresh/unchanged")
+                raise DropItem(f"article {key[0]}/{key[1]} unchanged")
+            stats.inc_value("refresh/changed")
+        adapter["revision"] = known.revision + 1 if known else 1
+        self.in_flight[key] = id(item)
         return item
 
+    def item_scraped(self, item, response, spider) -> None:
+        adapter = ItemAdapter(item)
+        key = (adapter["outlet"], adapter["code"])
+        if self.in_flight.pop(key, None) is None:
+            return
+        self.state.store.record(key, content_hash(adapter["text"]))
+        self.state.staged()
+
+    def item_not_written(self, item, response, spider, **kwargs) -> None:
+        adapter = ItemAdapter(item)
+        key = (adapter.get("outlet"), adapter.get("code"))
+        if self.in_flight.get(key) == id(item):
+            del self.in_flight[key]
+
     def close_spider(self) -> None:
-        self.store.close()
+        self.state.close()

@@ -16,6 +16,8 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.state import DurableOutputs, crawl_state
+
 logger = logging.getLogger(__name__)
 
 # Both parts become path components: only plain names and digits ever reach the disk.
@@ -43,13 +45,15 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 class TextFilePipeline:
-    def __init__(self, crawler: Crawler, root: Path) -> None:
+    def __init__(self, crawler: Crawler, root: Path, outputs: DurableOutputs) -> None:
         self.crawler = crawler
         self.root = root
+        self.outputs = outputs  # fsynced in batches before articles are recorded as seen
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TextFilePipeline:
-        return cls(crawler, Path(crawler.settings.get("NEWSCRAWL_TEXT_DIR")))
+        root = Path(crawler.settings.get("NEWSCRAWL_TEXT_DIR"))
+        return cls(crawler, root, crawl_state(crawler).outputs)
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -59,5 +63,6 @@ class TextFilePipeline:
             self.crawler.stats.inc_value("text_files/unsafe_name")
             raise DropItem(str(error)) from error
         write_atomically(path, adapter["text"])
+        self.outputs.written(path)
         self.crawler.stats.inc_value("text_files/written")
         return item

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
-from scrapy.spiderloader import SpiderLoader
-from scrapy.statscollectors import MemoryStatsCollector
-from scrapy.utils.project import get_project_settings
 
+# Shared with the quality report (python -m newscrawl.quality).
+from newscrawl import fixtures as shared_fixtures
+from newscrawl.fixtures import ArticleFixture, make_spider
 from newscrawl.replay import MANIFEST_NAME, SavedPage, load_response, read_manifest
-from newscrawl.spider import NewsSpider
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 OUTLETS = ("borna", "kayhan", "mashregh", "tasnim")
-
-
-@dataclass(frozen=True)
-class ArticleFixture:
-    outlet: str
-    url: str
-    page: SavedPage
-    expected: dict
-
-    @property
-    def id(self) -> str:
-        return f"{self.outlet}-{self.page.path.stem}"
 
 
 def manifest(outlet: str) -> dict[str, SavedPage]:
@@ -39,14 +23,11 @@ def manifest(outlet: str) -> dict[str, SavedPage]:
 
 
 def article_fixtures(outlet: str | None = None) -> list[ArticleFixture]:
-    found = []
-    for name in [outlet] if outlet else OUTLETS:
-        for url, page in manifest(name).items():
-            expected_path = page.path.with_suffix(".json")
-            if page.path.suffix == ".html" and expected_path.exists():
-                expected = json.loads(expected_path.read_text(encoding="utf-8"))
-                found.append(ArticleFixture(name, url, page, expected))
-    return found
+    return [
+        fixture
+        for name in ([outlet] if outlet else OUTLETS)
+        for fixture in shared_fixtures.article_fixtures(FIXTURES / name)
+    ]
 
 
 def fixture_response(outlet: str, file_name: str) -> Response:
@@ -64,17 +45,6 @@ def make_response(
     headers = {"Content-Type": content_type}
     cls = responsetypes.from_args(headers=headers, url=url, body=body)
     return cls(url=url, body=body, status=status, headers=headers, request=Request(url))
-
-
-def make_spider(outlet: str, **settings) -> NewsSpider:
-    """A spider of ``outlet`` with the project's settings (plus ``settings``)."""
-    project = get_project_settings()
-    project.setdict(settings, priority="cmdline")
-    spidercls = SpiderLoader.from_settings(project).load(outlet)
-    # A crawler that is never started: parse tests call the spider's callbacks directly.
-    crawler = Crawler(spidercls, project)
-    crawler.stats = MemoryStatsCollector(crawler)
-    return spidercls.from_crawler(crawler)
 
 
 @pytest.fixture

@@ -33,46 +33,78 @@ class CrawlResult:
         return {p.stem: p.read_text(encoding="utf-8") for p in folder.glob("*.txt")}
 
 
-def run_crawl(
-    outlet: str, work: Path, *args: str, env: dict | None = None, settings: dict | None = None
-) -> CrawlResult:
-    """``scrapy crawl <outlet> <args> -O items.jsonl`` in a subprocess, from the project root."""
+def crawl_command(
+    outlet: str,
+    work: Path,
+    *args: str,
+    settings: dict | None = None,
+    state: Path | None = None,
+    text_dir: Path | None = None,
+    command: str = "crawl",
+) -> list[str]:
+    """``scrapy crawl <outlet> <args> -O <work>/items.jsonl`` with the outputs, the stats file
+    and (unless given) the seen-store inside ``work``."""
     work.mkdir(parents=True, exist_ok=True)
-    out, stats_file, text_dir = work / "items.jsonl", work / "stats.json", work / "text"
-    command = [
+    out = work / "items.jsonl"
+    defaults = {
+        "NEWSCRAWL_TEXT_DIR": text_dir or work / "text",
+        "NEWSCRAWL_STATS_FILE": work / "stats.json",
+        "NEWSCRAWL_STATE": state or work / "state.sqlite3",
+    }
+    line = [
         sys.executable,
         "-m",
         "scrapy",
-        "crawl",
-        outlet,
+        command,
+        *([outlet] if outlet else []),
         *args,
         "-O",
         str(out),
-        "-s",
-        f"NEWSCRAWL_TEXT_DIR={text_dir}",
-        "-s",
-        f"NEWSCRAWL_STATS_FILE={stats_file}",
     ]
-    for name, value in (settings or {}).items():
-        command += ["-s", f"{name}={value}"]
+    for name, value in {**defaults, **(settings or {})}.items():
+        line += ["-s", f"{name}={value}"]
+    return line
+
+
+def crawl_env(env: dict | None = None) -> dict:
     full_env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT)])
     full_env.update(env or {})
-    done = subprocess.run(
-        command,
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=CRAWL_TIMEOUT,
-        check=False,
-    )
+    return full_env
+
+
+def read_result(work: Path, returncode: int, log: str, text_dir: Path | None = None) -> CrawlResult:
+    out, stats_file = work / "items.jsonl", work / "stats.json"
     items = (
         [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         if out.exists()
         else []
     )
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
-    return CrawlResult(done.returncode, items, stats, text_dir, done.stderr)
+    return CrawlResult(returncode, items, stats, text_dir or work / "text", log)
+
+
+def run_crawl(
+    outlet: str,
+    work: Path,
+    *args: str,
+    env: dict | None = None,
+    settings: dict | None = None,
+    state: Path | None = None,
+    text_dir: Path | None = None,
+) -> CrawlResult:
+    """Run a crawl to its end in a subprocess, from the project root."""
+    command = crawl_command(outlet, work, *args, settings=settings, state=state, text_dir=text_dir)
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=crawl_env(env),
+        capture_output=True,
+        text=True,
+        timeout=CRAWL_TIMEOUT,
+        check=False,
+    )
+    return read_result(work, done.returncode, done.stderr, text_dir)
 
 
 @dataclass

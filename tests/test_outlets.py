@@ -58,15 +58,14 @@ def test_challenge_served_as_403_is_recognised(outlet):
 
 @pytest.mark.parametrize("outlet", OUTLETS)
 def test_feed_and_listing_discover_every_article(outlet):
-    spider = make_spider(outlet)
-    wanted = {spider.article_key(f.url) for f in article_fixtures(outlet)}
-    for page, parse in (("feed.xml", spider.parse_feed), ("listing.html", spider.parse_listing)):
-        found = {spider.article_key(r.url) for r in parse(fixture_response(outlet, page))}
+    for page, parse in (("feed.xml", "parse_feed"), ("listing.html", "parse_listing")):
+        spider = make_spider(outlet)
+        wanted = {spider.article_key(f.url) for f in article_fixtures(outlet)}
+        requests = list(getattr(spider, parse)(fixture_response(outlet, page)))
+        found = {spider.article_key(r.url) for r in requests}
         assert wanted <= found, page
-        assert all(
-            r.url.startswith("https://") and "?" not in r.url
-            for r in parse(fixture_response(outlet, page))
-        )
+        articles = [r for r in requests if spider.article_key(r.url)]
+        assert all(r.url.startswith("https://") and "?" not in r.url for r in articles)
 
 
 @pytest.mark.parametrize("fixture", [article_fixtures(o)[0] for o in OUTLETS], ids=OUTLETS)
