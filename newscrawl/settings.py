@@ -10,6 +10,7 @@ from newscrawl import __version__
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "newscrawl.commands"  # scrapy crawlall
 
 # --- identity and politeness -------------------------------------------------------------
 # Who to write to about this crawler; appears in the User-Agent.

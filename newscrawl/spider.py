@@ -50,7 +50,13 @@ from newscrawl.discovery import (
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.items import ArticleItem
-from newscrawl.pages import LISTING_MIN_ARTICLE_LINKS, has_soft_404_text, is_cdn_challenge, is_html
+from newscrawl.pages import (
+    LISTING_MIN_ARTICLE_LINKS,
+    has_soft_404_text,
+    is_cdn_challenge,
+    is_html,
+    is_truncated,
+)
 from newscrawl.state import crawl_state
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 
@@ -102,6 +108,11 @@ SHARED_BODY_DROP += (_LINK_BOX_XPATH,)
 BOILERPLATE_PARAGRAPHS = re.compile(
     r"^(?:این خبر (?:بروز|به[ \u200c]?روز) ?[\u200c]?رسانی می[ \u200c]?شود)\s*[.…]*$"
 )
+# A paragraph this long that comes again word for word is a copy (a hidden mobile version of
+# the article inside the container, a pull quote), never new text.
+REPEAT_MIN_CHARS = 40
+# An article code as it may reach a file name (pipelines/text_files.py refuses others too).
+_PLAUSIBLE_CODE = re.compile(r"[0-9]{1,20}")
 HOME_CRUMBS = frozenset({"صفحه نخست", "خانه", "صفحه اصلی", "خبرگزاری", "Home"})
 _DIGITS = re.compile(r"\d+")
 # A label ends with a colon and holds no digit (the time "۲۲:۱۵" has a colon too).
@@ -222,7 +233,8 @@ class NewsSpider(scrapy.Spider):
         if self.codes is not None and not self.code_url:
             raise UsageError(f"{self.name} declares no code URL: -a codes unsupported")
         self.max_pages = int(max_pages) if max_pages else None
-        self._scheduled: set[tuple[str, str]] = set()
+        self._scheduled: set[tuple[str, str]] = set()  # article keys requested in this run
+        self._known_skipped: set[tuple[str, str]] = set()  # not requested: already seen
         self.urls_file = Path(urls) if urls else None
         if self.urls_file is not None and not self.urls_file.is_file():
             raise UsageError(f"-a urls={urls}: no such file")
@@ -331,12 +343,36 @@ class NewsSpider(scrapy.Spider):
         elif self.since or self.until:
             since, until = self.since or self.until, self.until or self.since
             for url in archive_start_urls(self.archive_url, since, until):
-                yield scrapy.Request(url, callback=self.parse_listing, meta={"listing_page": 1})
+                yield self._start_page(url, self.parse_listing)
         else:
             for url in self.feed_urls:
-                yield scrapy.Request(url, callback=self.parse_feed)
+                yield self._start_page(url, self.parse_feed)
             for url in self.listing_urls:
-                yield scrapy.Request(url, callback=self.parse_listing, meta={"listing_page": 1})
+                yield self._start_page(url, self.parse_listing)
+
+    def _start_page(self, url: str, callback) -> scrapy.Request:
+        self.crawler.stats.inc_value("discovery/start_pages")
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self._start_page_failed,
+            meta={"listing_page": 1, "start_page": True},
+        )
+
+    def _start_page_failed(self, failure) -> None:
+        self.crawler.stats.inc_value("discovery/start_pages_failed")
+        logger.warning("Start page failed: %s (%s)", failure.request.url, failure.getErrorMessage())
+
+    def closed(self, reason: str) -> None:
+        stats = self.crawler.stats
+        started = stats.get_value("discovery/start_pages", 0)
+        if started and stats.get_value("discovery/start_pages_failed", 0) >= started:
+            # Nothing could be discovered: blocked by the CDN, site down, or URLs changed.
+            logger.error(
+                "None of the %d start pages of %s could be used: nothing was discovered",
+                started,
+                self.name,
+            )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._usable(response, "feed"):
@@ -370,13 +406,17 @@ class NewsSpider(scrapy.Spider):
             )
 
     def _usable(self, response: Response, kind: str) -> bool:
+        skip = None
         if is_cdn_challenge(response):
-            self._skip(response, SkipPage("cdn_challenge", f"{kind} page"))
-            return False
-        if response.status != 200:
-            self._skip(response, SkipPage(f"http_{response.status}", f"{kind} page"))
-            return False
-        return True
+            skip = SkipPage("cdn_challenge", f"{kind} page")
+        elif response.status != 200:
+            skip = SkipPage(f"http_{response.status}", f"{kind} page")
+        if skip is None:
+            return True
+        self._skip(response, skip)
+        if response.meta.get("start_page"):
+            self.crawler.stats.inc_value("discovery/start_pages_failed")
+        return False
 
     def _follow_articles(
         self, response: Response, links: Iterable[str], kind: str
@@ -399,7 +439,8 @@ class NewsSpider(scrapy.Spider):
         known = {} if self.refresh else self.state.store.get_many(candidates)
         stats = self.crawler.stats
         stats.inc_value(f"discovery/{kind}_links", len(candidates))
-        stats.inc_value("discovery/known", len(known))
+        self._known_skipped.update(known)
+        stats.set_value("discovery/known", len(self._known_skipped))
         exact = kind in _EXACT_URL_KINDS
         for key, url in candidates.items():
             if key in known:
@@ -432,6 +473,8 @@ class NewsSpider(scrapy.Spider):
             raise SkipPage(f"http_{response.status}")
         if not is_html(response):
             raise SkipPage("not_html", response.headers.get("Content-Type", b"").decode())
+        if is_truncated(response):
+            raise SkipPage("truncated", f"no </body> or </html> in {len(response.body)} bytes")
         page = response.selector
         if any(_select(page, s) for s in self.soft_404):
             raise SkipPage("soft_404")
@@ -487,13 +530,14 @@ class NewsSpider(scrapy.Spider):
             for p in normalize_paragraphs(body.paragraphs, strip_zwnj=self.strip_zwnj)
             if not BOILERPLATE_PARAGRAPHS.match(p)
         ]
-        if not paragraphs:
-            raise SkipPage("empty_body", f"layout {layout.name}")
+        paragraphs = self._without_repeats(response, paragraphs)
         uptitle = self._first_text(page, layout.uptitle)
         lead = self._first_text(page, layout.lead)
         # Some CMSs repeat the lead or title as the body's first paragraph.
         while paragraphs and paragraphs[0] in (lead, title):
             paragraphs.pop(0)
+        if not paragraphs:  # checked last: a body holding only its lead is empty too
+            raise SkipPage("empty_body", f"layout {layout.name}")
         published_text = self._date_text(page, layout)
         published = self._published(response, layout, published_text)
         item = ArticleItem(
@@ -540,7 +584,25 @@ class NewsSpider(scrapy.Spider):
         code = url_code or page_code
         if not code:
             raise SkipPage("no_code")
+        if not _PLAUSIBLE_CODE.fullmatch(code):  # absurdly long, or digits of another script
+            raise SkipPage("bad_code", f"{code[:40]}… ({len(code)} characters)")
         return code
+
+    def _without_repeats(self, response: Response, paragraphs: list[str]) -> list[str]:
+        """The paragraphs without word-for-word repeats of long ones (counted, logged)."""
+        seen: set[str] = set()
+        kept: list[str] = []
+        for paragraph in paragraphs:
+            if len(paragraph) >= REPEAT_MIN_CHARS:
+                if paragraph in seen:
+                    continue
+                seen.add(paragraph)
+            kept.append(paragraph)
+        if len(kept) < len(paragraphs):
+            dropped = len(paragraphs) - len(kept)
+            self.crawler.stats.inc_value("extract/repeated_paragraphs", dropped)
+            logger.info("Dropped %d repeated paragraphs (a copy) on %s", dropped, response.url)
+        return kept
 
     def _published(self, response: Response, layout: Layout, shown: str | None) -> datetime | None:
         for raw in (self._first_raw(response.selector, layout.published_time), shown):
@@ -637,7 +699,9 @@ class NewsSpider(scrapy.Spider):
         return texts[0] if texts else None
 
 
-_LOUD_SKIPS = frozenset({"cdn_challenge", "code_mismatch", "empty_body", "no_title", "no_code"})
+_LOUD_SKIPS = frozenset(
+    {"cdn_challenge", "code_mismatch", "empty_body", "no_title", "no_code", "bad_code", "truncated"}
+)
 
 
 # URLs the user named (-a urls, -a codes) are fetched exactly as given.

@@ -14,10 +14,19 @@ class BornaSpider(NewsSpider):
     listing_urls = (
         "https://www.borna.news/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100&p=1",
     )
-    article_url = re.compile(r"^https?://(?:www\.)?borna\.news/fa/news/(?P<code>\d+)(?:[/?#]|$)")
+    # /fa/news/<code>/<slug>, also without slug, and the AMP and print views.
+    article_url = re.compile(
+        r"^https?://(?:www\.)?borna\.news/fa/(?:amp/)?(?:news|print)/(?P<code>\d+)(?:[/?#]|$)"
+    )
     canonical_url = "https://www.borna.news/fa/news/{code}"
     soft_404 = ("div.error_container",)
     listing_area = (".archive_content", ".linear_news")
+    listing_page_param = "p"
+    archive_url = (
+        "https://www.borna.news/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100"
+        "&from_date={from_jalali}&to_date={to_jalali}&p=1"
+    )
+    code_url = "https://www.borna.news/fa/news/{code}"  # codes are sequential
     layouts = (
         Layout(
             name="iransamaneh",
@@ -33,5 +42,21 @@ class BornaSpider(NewsSpider):
             author=(".author_name", ".news_author"),
             lead_image=("img.img_news", ".img_news img"),
             gallery=(".image_set img", ".photo_gallery img"),
+        ),
+        # The older IranSamaneh theme of the archive (about 2013-2018): a table layout, the
+        # title in a div (the page's h1 is the logo), text separated by <br>s.
+        Layout(
+            name="legacy-2016",
+            article="td.news_td div.news_box",
+            title=("div.news_box .news_title",),
+            uptitle=("div.news_box .news_rutitr",),
+            lead=("div.news_box .news_lead",),
+            body=("div.news_box div.news_text",),
+            date=(".news_info .news_time",),
+            code=(".news_info .news_code",),
+            category=(".news_box .news_service a",),
+            tags=(".news_keywords a",),
+            lead_image=("div.news_box img.news_image",),
+            drop=(".adsense_inbody",),
         ),
     )

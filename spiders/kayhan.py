@@ -13,10 +13,19 @@ class KayhanSpider(NewsSpider):
     feed_urls = ("https://kayhan.ir/fa/rss/allnews",)
     # The IranSamaneh archive, newest first, all services.
     listing_urls = ("https://kayhan.ir/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100&p=1",)
-    article_url = re.compile(r"^https?://(?:www\.)?kayhan\.ir/fa/news/(?P<code>\d+)(?:[/?#]|$)")
+    # /fa/news/<code>/<slug>, also without slug, and the AMP and print views.
+    article_url = re.compile(
+        r"^https?://(?:www\.)?kayhan\.ir/fa/(?:amp/)?(?:news|print)/(?P<code>\d+)(?:[/?#]|$)"
+    )
     canonical_url = "https://kayhan.ir/fa/news/{code}"
     soft_404 = ("div.error_container",)
     listing_area = (".archive_content", ".linear_news")
+    listing_page_param = "p"
+    archive_url = (
+        "https://kayhan.ir/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100"
+        "&from_date={from_jalali}&to_date={to_jalali}&p=1"
+    )
+    code_url = "https://kayhan.ir/fa/news/{code}"  # codes are sequential
     layouts = (
         Layout(
             name="iransamaneh",
@@ -33,5 +42,21 @@ class KayhanSpider(NewsSpider):
             author=(".author_name", ".news_author"),
             lead_image=("img.img_news", ".img_news img"),
             gallery=(".image_set img", ".photo_gallery img"),
+        ),
+        # The older IranSamaneh theme of the archive (about 2012-2017): a table layout, the
+        # title in an h2, paragraphs pasted from Word.
+        Layout(
+            name="legacy-2015",
+            article="div.news_content_box",
+            title=("div.news_content_box h2.newsTitle",),
+            uptitle=(".newsRutitr",),
+            lead=(".newsLead",),
+            body=("div.news_body",),
+            date=(".newsDate",),
+            code=(".newsCode",),
+            category=(".newsPath a",),
+            tags=(".newsTags a",),
+            lead_image=("img.newsImg",),
+            drop=(".tabligh_inbody",),
         ),
     )

@@ -14,12 +14,18 @@ class MashreghSpider(NewsSpider):
     # The Nastooh archive, newest first, all services.
     listing_urls = ("https://www.mashreghnews.ir/page/archive.xhtml?ms=0&pi=1",)
     article_url = re.compile(
-        r"^https?://(?:(?:www\.)?mashreghnews\.ir/news|(?:www\.)?mshrgh\.ir)/(?P<code>\d+)"
+        r"^https?://(?:(?:www\.)?mashreghnews\.ir/(?:news|amp|print)|(?:www\.)?mshrgh\.ir)/(?P<code>\d+)"
         r"(?:[/?#]|$)"
     )
     canonical_url = "https://www.mashreghnews.ir/news/{code}"
     soft_404 = (".error-404", ".page-404", "#error404")
     listing_area = ("section.archive", ".archive")
+    listing_page_param = "pi"
+    # The Nastooh archive of one day (Jalali year, month, day), all services.
+    archive_url = (
+        "https://www.mashreghnews.ir/page/archive.xhtml?mn={jm}&wide=0&dy={jd}&ms=0&yr={jy}&pi=1"
+    )
+    code_url = "https://www.mashreghnews.ir/news/{code}"  # codes are sequential
     layouts = (
         Layout(
             name="nastooh",
@@ -35,5 +41,21 @@ class MashreghSpider(NewsSpider):
             author=(".item-author", "[itemprop='author'] [itemprop='name']"),
             lead_image=(".item-summary img", "article .item-img img"),
             gallery=("article .gallery-photos img", "article [class*='gallery'] img"),
+        ),
+        # The older Nastooh theme of the archive (about 2013-2017): no <article> element.
+        Layout(
+            name="legacy-2015",
+            article="div.news-page",
+            title=("div.news-page h1.news-title",),
+            uptitle=("div.news-page .news-rutitr",),
+            lead=("div.news-page .news-lead",),
+            body=("div.news-page div.news-body",),
+            date=(".news-head .news-date",),
+            code=(".news-head .news-code",),
+            category=(".news-path a",),
+            tags=(".news-keywords a",),
+            author=(".news-head .news-author",),
+            lead_image=(".news-lead img",),
+            drop=(".news-photo .photo-text",),  # image captions
         ),
     )

@@ -15,14 +15,17 @@ class TasnimSpider(NewsSpider):
         "https://www.tasnimnews.com/fa/rss/feed/0/8/0/",  # top news
     )
     listing_urls = ("https://www.tasnimnews.com/fa/archive",)
-    # /fa/news/<yyyy>/<mm>/<dd>/<code>/<slug>, or the short host tn.ai/<code>.
+    # /fa/news/<yyyy>/<mm>/<dd>/<code>/<slug> (also its AMP view), or the short host tn.ai.
     article_url = re.compile(
-        r"^https?://(?:(?:www\.)?tasnimnews\.com/fa/news/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})"
-        r"|(?:www\.)?tn\.ai)/(?P<code>\d+)(?:[/?#]|$)"
+        r"^https?://(?:(?:www\.)?tasnimnews\.com/fa/(?:amp/)?news"
+        r"/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})|(?:www\.)?tn\.ai)/(?P<code>\d+)(?:[/?#]|$)"
     )
     canonical_url = "https://www.tasnimnews.com/fa/news/{y}/{m}/{d}/{code}"
     soft_404 = (".error-404", ".page-404", "#error404")
     listing_area = (".list-news",)
+    listing_page_param = "page"
+    archive_url = "https://www.tasnimnews.com/fa/archive?date={jalali}&page=1"  # one per day
+    code_url = "https://tn.ai/{code}"  # codes are sequential; the short link redirects
     layouts = (
         Layout(
             name="single-news",
@@ -41,5 +44,21 @@ class TasnimSpider(NewsSpider):
                 "article.single-news .contain-img img",
             ),
             drop=(".jwplayer", ".hideTag", ".video-player"),
+        ),
+        # The site's first design (about 2012-2016), still served for archive pages.
+        Layout(
+            name="legacy-2014",
+            article="div.full-news",
+            title=("div.full-news h1.news-title",),
+            uptitle=("div.full-news .rutitr",),
+            lead=("div.full-news .lead-text",),
+            body=("div.full-news div.news-text",),
+            date=(".news-info .date",),
+            code=(".news-info .news-id",),
+            category=(".news-info .news-service a",),
+            tags=(".news-tags a",),
+            lead_image=("div.full-news .news-image img",),
+            # The Flash video player box: its text shows only where Flash is missing.
+            drop=(".flash-player",),
         ),
     )
