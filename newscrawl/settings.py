@@ -95,6 +95,7 @@ FEED_EXPORT_FIELDS = [
     "images",
     "text",
     "fetched_at",
+    "revision",
 ]
 
 # Final stats as JSON (``{spider}`` is replaced by the spider name); empty: not written.

@@ -247,7 +247,7 @@ class NewsSpider(scrapy.Spider):
         spider._configure(crawler.settings)
         # Opened now, before the feed exports open (and may truncate) their files: an
         # interrupted earlier run is recovered from them first (newscrawl.state).
-        spider.state = crawl_state(crawler)
+        spider.crawl_state = crawl_state(crawler)
         return spider
 
     def _configure(self, settings) -> None:
@@ -368,6 +368,7 @@ class NewsSpider(scrapy.Spider):
         started = stats.get_value("discovery/start_pages", 0)
         if started and stats.get_value("discovery/start_pages_failed", 0) >= started:
             # Nothing could be discovered: blocked by the CDN, site down, or URLs changed.
+            stats.set_value("discovery/nothing_discovered", 1)
             logger.error(
                 "None of the %d start pages of %s could be used: nothing was discovered",
                 started,
@@ -436,7 +437,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             if key not in self._scheduled and key not in candidates:
                 candidates[key] = url
-        known = {} if self.refresh else self.state.store.get_many(candidates)
+        known = {} if self.refresh else self.crawl_state.store.get_many(candidates)
         stats = self.crawler.stats
         stats.inc_value(f"discovery/{kind}_links", len(candidates))
         self._known_skipped.update(known)
@@ -589,15 +590,22 @@ class NewsSpider(scrapy.Spider):
         return code
 
     def _without_repeats(self, response: Response, paragraphs: list[str]) -> list[str]:
-        """The paragraphs without word-for-word repeats of long ones (counted, logged)."""
+        """The paragraphs without a copy of them (counted, logged): a long paragraph seen
+        before is dropped, and so is a short one seen before (a subheading) that borders a
+        dropped one. Short repeats on their own ("***") stay."""
         seen: set[str] = set()
-        kept: list[str] = []
+        earlier: list[bool] = []
         for paragraph in paragraphs:
-            if len(paragraph) >= REPEAT_MIN_CHARS:
-                if paragraph in seen:
-                    continue
-                seen.add(paragraph)
-            kept.append(paragraph)
+            earlier.append(paragraph in seen)
+            seen.add(paragraph)
+        long_repeat = [r and len(p) >= REPEAT_MIN_CHARS for r, p in zip(earlier, paragraphs)]
+        kept: list[str] = []
+        dropped_previous = False
+        for i, paragraph in enumerate(paragraphs):
+            next_is_copy = i + 1 < len(paragraphs) and long_repeat[i + 1]
+            dropped_previous = long_repeat[i] or (earlier[i] and (dropped_previous or next_is_copy))
+            if not dropped_previous:
+                kept.append(paragraph)
         if len(kept) < len(paragraphs):
             dropped = len(paragraphs) - len(kept)
             self.crawler.stats.inc_value("extract/repeated_paragraphs", dropped)

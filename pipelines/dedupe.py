@@ -35,7 +35,7 @@ class DedupePipeline:
         pipeline = cls(crawler, crawl_state(crawler))
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(pipeline.item_not_written, signal=signals.item_dropped)
-        crawler.signals.connect(pipeline.item_not_written, signal=signals.item_error)
+        crawler.signals.connect(pipeline.item_failed, signal=signals.item_error)
         return pipeline
 
     def process_item(self, item):
@@ -74,6 +74,11 @@ class DedupePipeline:
         key = (adapter.get("outlet"), adapter.get("code"))
         if self.in_flight.get(key) == id(item):
             del self.in_flight[key]
+
+    def item_failed(self, item, response, spider, failure) -> None:
+        """A later pipeline raised: the article is not written, and the crawl had an error."""
+        self.crawler.stats.inc_value("item/errors")
+        self.item_not_written(item, response, spider)
 
     def close_spider(self) -> None:
         self.state.close()

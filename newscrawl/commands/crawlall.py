@@ -16,23 +16,38 @@ from scrapy.exceptions import UsageError
 
 
 def spider_failures(stats: dict) -> list[str]:
-    """Why a finished crawl counts as failed (empty: it did not)."""
+    """Why a finished crawl counts as failed (empty: it did not). Judged on the crawler's own
+    stats: Scrapy's log counts (``log_count/ERROR``) take every crawler's records in a
+    process running several."""
     reasons = []
     if stats.get("finish_reason") not in ("finished", None):
         reasons.append(f"finished with {stats.get('finish_reason')}")
-    if stats.get("log_count/ERROR", 0):
-        reasons.append(f"{stats['log_count/ERROR']} errors logged")
-    if stats.get("log_count/CRITICAL", 0):
-        reasons.append(f"{stats['log_count/CRITICAL']} critical errors logged")
+    if stats.get("spider_exceptions/count", 0):
+        reasons.append(f"{stats['spider_exceptions/count']} spider errors")
+    if stats.get("item/errors", 0):
+        reasons.append(f"{stats['item/errors']} item errors")
+    if stats.get("discovery/nothing_discovered", 0):
+        reasons.append("no start page could be used")
     return reasons
+
+
+def failed_pages(stats: dict) -> int:
+    return sum(
+        stats.get(name, 0)
+        for name in (
+            "spider_exceptions/count",
+            "item/errors",
+            "retry/max_reached",
+            "discovery/start_pages_failed",
+        )
+    )
 
 
 def summary_line(name: str, stats: dict, failures: list[str]) -> str:
     new = stats.get("item_scraped_count", 0)
     seen = stats.get("discovery/known", 0) + stats.get("dedupe/seen", 0)
-    failed_pages = stats.get("log_count/ERROR", 0)
     status = "FAILED: " + "; ".join(failures) if failures else "ok"
-    return f"{name}: {new} new, {seen} skipped as seen, {failed_pages} failed ({status})"
+    return f"{name}: {new} new, {seen} skipped as seen, {failed_pages(stats)} failed ({status})"
 
 
 class Command(BaseRunSpiderCommand):
