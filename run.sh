@@ -17,15 +17,12 @@ mkdir -p output/logs
 # The replay has a seen-store of its own, started afresh: the saved pages are old articles
 # that a live crawl (output/state.sqlite3) must not take as already seen.
 rm -f output/replay-state.sqlite3*
-for outlet in $(.venv/bin/scrapy list); do
-  .venv/bin/scrapy crawl "$outlet" \
-    -a replay="tests/fixtures/$outlet" \
-    -O "output/$outlet.jsonl" \
-    -s NEWSCRAWL_TEXT_DIR=output/text \
-    -s NEWSCRAWL_STATE=output/replay-state.sqlite3 \
-    -s NEWSCRAWL_STATS_FILE="output/stats/$outlet.json" \
-    -s LOG_FILE="output/logs/$outlet.log" \
-    -s LOG_LEVEL=INFO
-  echo "$outlet: $(wc -l < "output/$outlet.jsonl") articles -> output/$outlet.jsonl, output/text/$outlet/"
-done
-echo "Done. JSON lines: output/<outlet>.jsonl; one text file per article: output/text/<outlet>/<code>.txt; logs: output/logs/"
+.venv/bin/scrapy crawlall \
+  -a replay=tests/fixtures \
+  -O 'output/%(name)s.jsonl' \
+  -s NEWSCRAWL_TEXT_DIR=output/text \
+  -s NEWSCRAWL_STATE=output/replay-state.sqlite3 \
+  -s NEWSCRAWL_STATS_FILE='output/stats/{spider}.json' \
+  -s LOG_FILE=output/logs/replay.log
+echo "JSON lines: output/<outlet>.jsonl; one text file per article: output/text/<outlet>/<code>.txt;"
+echo "stats: output/stats/<outlet>.json; log: output/logs/replay.log"
