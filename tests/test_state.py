@@ -1,0 +1,51 @@
+"""The seen-store and the run journal on their own."""
+
+import json
+from pathlib import Path
+
+from newscrawl.seen import SQLiteSeenStore
+from newscrawl.state import RunJournal, complete_lines
+
+
+def test_sqlite_store_persists_records_and_revisions(tmp_path: Path):
+    path = tmp_path / "state.sqlite3"
+    store = SQLiteSeenStore(path)
+    assert store.record(("kayhan", "1"), "a").revision == 1
+    assert store.get(("kayhan", "1")) is not None  # staged records are visible
+    store.commit()
+    store.record(("tasnim", "2"), "b")
+    store.close()  # commits
+    again = SQLiteSeenStore(path)
+    assert set(again.get_many([("kayhan", "1"), ("tasnim", "2"), ("borna", "3")])) == {
+        ("kayhan", "1"),
+        ("tasnim", "2"),
+    }
+    first = again.get(("kayhan", "1"))
+    assert again.record(("kayhan", "1"), "a").revision == 1  # unchanged content
+    changed = again.record(("kayhan", "1"), "c")
+    assert changed.revision == 2 and changed.first_seen == first.first_seen
+    assert len(again) == 2
+
+
+def test_uncommitted_records_are_not_persisted(tmp_path: Path):
+    store = SQLiteSeenStore(tmp_path / "s.sqlite3")
+    store.record(("kayhan", "1"), "a")
+    # A crash now: the staged record never reached the file.
+    assert SQLiteSeenStore(tmp_path / "s.sqlite3").get(("kayhan", "1")) is None
+
+
+def test_recovery_reads_complete_lines_only(tmp_path: Path):
+    feed = tmp_path / "items.jsonl"
+    lines = [json.dumps({"outlet": "kayhan", "code": str(i), "text": "x"}) for i in range(3)]
+    feed.write_text("\n".join(lines) + "\n" + lines[0][:10], encoding="utf-8")
+    assert [item["code"] for item in complete_lines(feed)] == ["0", "1", "2"]
+
+
+def test_journal_lists_unfinished_runs_and_their_feeds(tmp_path: Path):
+    journal = RunJournal(tmp_path / "state.sqlite3")
+    done, crashed = journal.start("kayhan"), journal.start("kayhan")
+    journal.add_feed(crashed, "/x/a.jsonl")
+    journal.add_feed(crashed, "/x/a.jsonl")
+    journal.finish(done)
+    assert journal.unfinished("kayhan") == [(crashed, ["/x/a.jsonl"])]
+    assert journal.unfinished("tasnim") == []
