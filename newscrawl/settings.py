@@ -55,6 +55,12 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.encoding.CharsetCorrectionMiddleware": 585,
     # Only active in replay mode: after the HTTP cache (900), before the network.
     "newscrawl.replay.OfflineGuardMiddleware": 950,
+    # Only with REDIS_URL: outermost, releases the lease of a download that failed for good.
+    "newscrawl.distributed.LeaseDownloaderMiddleware": 50,
+}
+SPIDER_MIDDLEWARES = {
+    # Only with REDIS_URL: releases the lease of a response once handled.
+    "newscrawl.distributed.LeaseSpiderMiddleware": 10,
 }
 
 # --- items and outputs ----------------------------------------------------------------------
@@ -104,10 +110,40 @@ NEWSCRAWL_STATS_FILE = ""
 # of an outlet's article pages matched none of its layouts (newscrawl/layout_watch.py).
 NEWSCRAWL_FALLBACK_ALERT_SHARE = 0.10
 EXTENSIONS = {
+    # Only with REDIS_URL (scrapy-redis's setting): shared queue leases, idle close.
+    "newscrawl.distributed.WorkerExtension": 300,
     # Before the stats file (500), so that the file has its figures.
     "newscrawl.layout_watch.LayoutWatchExtension": 400,
+    # spidermon's monitors at spider close (newscrawl/monitors.py), also before the stats
+    # file so that it has their results; their error count is this spider's own (440).
+    "newscrawl.monitors.SpiderErrorLogCount": 440,
+    "spidermon.contrib.scrapy.extensions.Spidermon": 450,
     "newscrawl.extensions.StatsFileExtension": 500,
 }
+
+# --- monitoring (spidermon; see newscrawl/monitors.py and the README, "Monitoring") ---------
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.monitors.SpiderCloseMonitorSuite"]
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_RULES = {
+    "ArticleItem/title": 1.0,
+    "ArticleItem/body": 1.0,
+    "ArticleItem/published": 1.0,
+    "ArticleItem/code": 1.0,
+}
+# A run that found nothing new scrapes no item: no coverage to judge.
+SPIDERMON_FIELD_COVERAGE_SKIP_IF_NO_ITEM = True
+# Import paths of spidermon actions run when a monitor failed (Slack, e-mail, Telegram...).
+NEWSCRAWL_MONITORS_FAILED_ACTIONS: list[str] = []
+
+# --- distributed crawling (only with REDIS_URL set, e.g. -s REDIS_URL=redis://host:6379/0) ---
+# A request taken from the shared queue by a worker that then dies goes back after this.
+NEWSCRAWL_REDIS_LEASE = 120.0
+# An idle worker closes once the shared queue has been empty this long.
+NEWSCRAWL_REDIS_IDLE_CLOSE = 30.0
+# Discovery is queued by the first worker of a crawl; the others within this many seconds
+# take from the queue.
+NEWSCRAWL_REDIS_SEED_TTL = 300
 
 # --- engine --------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

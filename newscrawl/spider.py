@@ -47,6 +47,7 @@ from newscrawl.discovery import (
     query_param,
     with_query_param,
 )
+from newscrawl.distributed import claim_seeding, redis_mode_settings
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.items import ArticleItem
@@ -263,6 +264,10 @@ class NewsSpider(scrapy.Spider):
                 f"newscrawl/{__version__} (Persian news corpus crawler; +{contact})",
                 priority="spider",
             )
+        if settings.get("REDIS_URL"):
+            # Workers on any number of hosts share the queue, duplicate filter and
+            # seen-store in Redis (newscrawl/distributed.py).
+            settings.setdict(redis_mode_settings(settings), priority="spider")
         if self.replay:
             source = Path(self.replay)
             if not source.exists():
@@ -333,6 +338,9 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.crawler.settings.get("REDIS_URL") and not claim_seeding(self.crawler):
+            logger.info("Another worker queued this crawl's discovery: taking from the queue")
+            return
         if self.urls_file is not None:
             for request in self._article_requests(read_url_list(self.urls_file), "urls_file"):
                 yield request
@@ -595,10 +603,11 @@ class NewsSpider(scrapy.Spider):
         dropped one. Short repeats on their own ("***") stay."""
         seen: set[str] = set()
         earlier: list[bool] = []
+        long_repeat: list[bool] = []
         for paragraph in paragraphs:
             earlier.append(paragraph in seen)
+            long_repeat.append(earlier[-1] and len(paragraph) >= REPEAT_MIN_CHARS)
             seen.add(paragraph)
-        long_repeat = [r and len(p) >= REPEAT_MIN_CHARS for r, p in zip(earlier, paragraphs)]
         kept: list[str] = []
         dropped_previous = False
         for i, paragraph in enumerate(paragraphs):

@@ -124,7 +124,12 @@ class DurableOutputs:
 
 
 def open_seen_store(settings: BaseSettings) -> SeenStore:
-    """The store ``NEWSCRAWL_STATE`` names: a SQLite file, or memory when empty."""
+    """Redis when ``REDIS_URL`` is set (shared by all workers); else the SQLite file
+    ``NEWSCRAWL_STATE`` names, or memory when that is empty."""
+    if settings.get("REDIS_URL"):
+        from newscrawl.distributed import RedisSeenStore  # scrapy-redis only when used
+
+        return RedisSeenStore.from_settings(settings)
     path = settings.get("NEWSCRAWL_STATE")
     return SQLiteSeenStore(path) if path else MemorySeenStore()
 
