@@ -14,6 +14,7 @@ recognises), and turns the markup into paragraphs. Three things it does not do f
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Iterator
 from configparser import ConfigParser
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from newscrawl.text import ZWNJ
 # A printable letter (Ugaritic) that Persian news never contains: survives trafilatura's
 # cleaning, keeps a word in one piece for its heuristics.
 _ZWNJ_PLACEHOLDER = "\U00010380"
+# What XML 1.0 (and lxml's text setters) refuse.
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Never article text, whatever the outlet.
 _ALWAYS_DROPPED = (
@@ -117,6 +120,13 @@ def _prepare(element: HtmlElement, drop_xpaths: Iterable[etree.XPath]) -> HtmlEl
         body = lxml.html.Element("body")
         body.append(copy.deepcopy(element))
         root.append(body)
+    # lxml parses control characters in HTML text (Word's \x0b, a stray \x1b) but refuses to
+    # set text holding them, which moving a tail below does: they become spaces first.
+    for node in root.iter():
+        if node.text and _XML_INCOMPATIBLE.search(node.text):
+            node.text = _XML_INCOMPATIBLE.sub(" ", node.text)
+        if node.tail and _XML_INCOMPATIBLE.search(node.tail):
+            node.tail = _XML_INCOMPATIBLE.sub(" ", node.tail)
     for xpath in drop_xpaths:
         for node in xpath(root):
             _remove(node)
@@ -169,6 +179,13 @@ def _paragraphs(body: etree._Element) -> Iterator[str]:
 def _lines(element: etree._Element) -> Iterator[str]:
     for lb in element.iter("lb"):
         lb.text = "\n"
+    # A container of loose <br>-separated text keeps its <table> as raw HTML inside one
+    # paragraph: one line per row there too, cells joined as in a converted table.
+    for row in element.iter("tr"):
+        cells = ("".join(cell.itertext()).strip() for cell in row.iter("td", "th"))
+        line = TABLE_CELL_SEPARATOR.join(c for c in cells if c)
+        row.clear(keep_tail=True)
+        row.text = f"\n{line}\n"
     for line in "".join(element.itertext()).split("\n"):
         if line.strip():
             yield line

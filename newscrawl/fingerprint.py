@@ -29,5 +29,14 @@ class ArticleKeyFingerprinter:
         article_key = getattr(spider, "article_key", None)
         key = article_key(request.url) if article_key is not None else None
         if key is None or request.method != "GET":
-            return self.default.fingerprint(request)
-        return hashlib.sha1(f"article:{key[0]}:{key[1]}".encode()).digest()
+            base = self.default.fingerprint(request)
+        else:
+            base = hashlib.sha1(f"article:{key[0]}:{key[1]}".encode()).digest()
+        hop = request.meta.get("redirect_times", 0)
+        if hop:
+            # A redirect continues a fetch the duplicate filter already let through, often to
+            # another URL of the same article (http -> https, a slug added): filtered as a
+            # duplicate, that article would be lost without a word. One fingerprint per hop
+            # lets it through; REDIRECT_MAX_TIMES still ends a loop (redirect/max_reached).
+            return hashlib.sha1(b"redirect:%d:" % hop + base).digest()
+        return base

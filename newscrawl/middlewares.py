@@ -9,6 +9,7 @@ from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.response import response_status_message
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     ) -> Request | Response:
         result = super().process_response(request, response)
         if isinstance(result, Request):
-            await self._wait(result, response.headers.get(b"Retry-After"))
+            reason = response_status_message(response.status)
+            await self._wait(result, reason, response.headers.get(b"Retry-After"))
         return result
 
     async def process_exception(
@@ -47,12 +49,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
     ) -> Request | Response | None:
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
-            await self._wait(result)
+            await self._wait(result, f"{type(exception).__name__}: {exception}")
         return result
 
-    async def _wait(self, retry: Request, retry_after: bytes | None = None) -> None:
+    async def _wait(self, retry: Request, reason: str, retry_after: bytes | None = None) -> None:
         delay = self.backoff_delay(retry, retry_after)
+        # INFO, not Scrapy's DEBUG: a site failing (and maybe recovering) is worth a line.
+        attempt = retry.meta.get("retry_times", 1)
+        logger.info("Retry %d of %s in %.1fs: %s", attempt, retry.url, delay, reason)
         if delay > 0:
-            logger.debug("Backing off %.1fs before retrying %s", delay, retry.url)
             self.crawler.stats.inc_value("retry/backoff_seconds", delay)
             await asyncio.sleep(delay)

@@ -6,6 +6,8 @@ spider (``soft_404``).
 
 from __future__ import annotations
 
+import re
+
 from scrapy.http import Response, TextResponse
 
 # ArvanCloud (and the like) answer with a small JavaScript page that sets a cookie and
@@ -52,6 +54,16 @@ def is_html(response: Response) -> bool:
         return False
     sample = response.body[:2048]
     return b"\x00" not in sample and b"<" in sample
+
+
+# A whole page closes its <body> or <html>; one cut off (a server that died mid-page, a
+# broken cache) does not. lxml repairs the markup silently, so the bytes are checked.
+_DOCUMENT_END = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
+
+
+def is_truncated(response: Response) -> bool:
+    """An HTML page that stops before its end: what it holds of the article may be partial."""
+    return _DOCUMENT_END.search(response.body) is None
 
 
 def has_soft_404_text(text: str) -> bool:

@@ -17,10 +17,12 @@ _SPACES = re.compile(r"[^\S\n]+")
 
 def normalize_line(text: str, *, strip_zwnj: bool = False) -> str:
     """Normalise one line: NFC, ي ك → ی ک, spaces collapsed and trimmed, ZWNJ kept or stripped."""
-    text = unicodedata.normalize("NFC", text).translate(_ARABIC_TO_PERSIAN)
-    text = _SPACES.sub(" ", text.replace("\n", " "))
+    # ZWNJ goes before NFC: removing it later could leave a composable pair ("ا" + ZWNJ +
+    # madda), and normalising twice would then differ from normalising once.
     if strip_zwnj:
         text = text.replace(ZWNJ, "")
+    text = unicodedata.normalize("NFC", text).translate(_ARABIC_TO_PERSIAN)
+    text = _SPACES.sub(" ", text.replace("\n", " "))
     return text.strip()
 
 

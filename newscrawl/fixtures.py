@@ -1,0 +1,94 @@
+"""Saved fixture pages (``tests/fixtures/<outlet>/``, see its README) and spiders to parse
+them offline: shared by the tests and the quality report (``newscrawl.quality``).
+
+An outlet's fixture directory is named after its spider and holds a ``manifest.tsv``. An
+article page ``<code>.html`` has its expected item beside it in ``<code>.json``; every other
+HTML page of the manifest (soft 404, CDN challenge, listing...) is not an article.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+from scrapy.spiderloader import SpiderLoader
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.project import get_project_settings
+
+from newscrawl.replay import MANIFEST_NAME, SavedPage, load_response, read_manifest
+from newscrawl.spider import NewsSpider
+
+
+@dataclass(frozen=True)
+class ArticleFixture:
+    outlet: str
+    url: str
+    page: SavedPage
+    expected: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return f"{self.outlet}-{self.page.path.stem}"
+
+
+def outlet_directories(root: Path) -> list[Path]:
+    """The outlet fixture directories under ``root`` (or ``root`` itself if it is one)."""
+    if (root / MANIFEST_NAME).is_file():
+        return [root]
+    return sorted(p.parent for p in root.glob(f"*/{MANIFEST_NAME}"))
+
+
+def saved_pages(directory: Path) -> dict[str, SavedPage]:
+    """URL → saved page, as the outlet's manifest lists them."""
+    return dict(read_manifest(directory / MANIFEST_NAME))
+
+
+def article_fixtures(directory: Path) -> list[ArticleFixture]:
+    """The article pages of one outlet directory, with their expected items, manifest order."""
+    found = []
+    for url, page in saved_pages(directory).items():
+        expected_path = page.path.with_suffix(".json")
+        if page.path.suffix == ".html" and expected_path.exists():
+            expected = json.loads(expected_path.read_text(encoding="utf-8"))
+            found.append(ArticleFixture(directory.name, url, page, expected))
+    return found
+
+
+def non_article_pages(directory: Path) -> list[tuple[str, SavedPage]]:
+    """(URL, page) of the manifest's HTML pages that have no expected item."""
+    return [
+        (url, page)
+        for url, page in saved_pages(directory).items()
+        if _is_html_page(page) and not page.path.with_suffix(".json").exists()
+    ]
+
+
+def _is_html_page(page: SavedPage) -> bool:
+    if page.content_type:
+        return page.content_type.split(";")[0].strip().lower() in (
+            "text/html",
+            "application/xhtml+xml",
+        )
+    return page.path.suffix in (".html", ".htm")
+
+
+def page_response(url: str, page: SavedPage) -> Response:
+    """The response replay serves for a saved page, with its request (as callbacks get it)."""
+    return load_response(url, page).replace(request=Request(url))
+
+
+def make_spider(name: str, **settings: Any) -> NewsSpider:
+    """A spider ``name`` with the project's settings (plus ``settings``), built by a crawler
+    that is never started: callers call its callbacks directly; its stats are in memory, and
+    so is its seen-store unless ``NEWSCRAWL_STATE`` is given (the project's state file
+    belongs to real crawls: what they saw must not change what a test parses)."""
+    project = get_project_settings()
+    project.setdict({"NEWSCRAWL_STATE": "", **settings}, priority="cmdline")
+    spidercls = SpiderLoader.from_settings(project).load(name)
+    crawler = Crawler(spidercls, project)
+    crawler.stats = MemoryStatsCollector(crawler)
+    return spidercls.from_crawler(crawler)

@@ -1,0 +1,328 @@
+"""Extraction quality, measured on the saved fixture pages, side by side with two baselines.
+
+    python -m newscrawl.quality tests/fixtures [--markdown]
+
+For every article fixture (``<code>.html`` with its expected ``<code>.json``) the outlet's
+spider parses the page (``parse_article``, as in a crawl) and its item is compared with the
+expected one. On the same pages, in the same run, plain ``trafilatura.extract`` (default
+settings, whole page) and readability-lxml (``Document(html).summary()``) are scored alike.
+Per outlet and overall it prints:
+
+- body precision / recall / F1 over whitespace tokens, as bags of tokens (mean over pages,
+  and the worst page's F1). Both sides are normalised first (NFC, ي ك → ی ک, spaces) and
+  compared without zero-width non-joiners: trafilatura deletes them all, and this figure
+  measures what text was kept, not its orthography (the spider's exact fields keep them);
+- exact-match rates of code, title, uptitle, lead and published (the baselines: title only,
+  compared in the same lenient form as the body);
+- boilerplate leaks: each fixture's ``leaks`` strings found in the extracted text;
+- false articles: output from the manifest's non-article pages (soft 404, CDN challenge,
+  listing...): an item for the spider, any text at all for a baseline, which cannot tell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import fmean
+
+import lxml.html
+import trafilatura
+from readability import Document
+from readability.readability import Unparseable
+from scrapy.http import Response, TextResponse
+
+from newscrawl.fixtures import (
+    ArticleFixture,
+    article_fixtures,
+    make_spider,
+    non_article_pages,
+    outlet_directories,
+    page_response,
+)
+from newscrawl.text import normalize_line
+
+SPIDER, TRAFILATURA, READABILITY = "spider", "trafilatura", "readability"
+EXTRACTORS = (SPIDER, TRAFILATURA, READABILITY)
+OVERALL = "overall"
+# Fields compared exactly with the expected item; the baselines only have a title.
+EXACT_FIELDS = ("code", "title", "uptitle", "lead", "published")
+BASELINE_FIELDS = ("title",)
+# Elements after which a browser starts a new line: readability's summary is HTML.
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "br", "blockquote"}
+    | {"table", "tr", "td", "th", "section", "article"}
+)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What one extractor made of one page (an extractor returns ``None`` for nothing)."""
+
+    body: str
+    searched: str  # the text in which boilerplate must not appear
+    fields: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class PageScore:
+    precision: float
+    recall: float
+    f1: float
+    matches: dict[str, bool]
+    leaks: tuple[str, ...]  # the expected item's leak strings found in the output
+    leaks_checked: int
+
+
+@dataclass
+class Tally:
+    """One extractor's scores on a set of pages (one outlet, or all)."""
+
+    pages: list[PageScore] = field(default_factory=list)
+    non_articles: int = 0
+    false_articles: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.pages += other.pages
+        self.non_articles += other.non_articles
+        self.false_articles += other.false_articles
+
+    def mean(self, attribute: str) -> float:
+        return fmean(getattr(p, attribute) for p in self.pages) if self.pages else 0.0
+
+    @property
+    def min_f1(self) -> float:
+        return min((p.f1 for p in self.pages), default=0.0)
+
+    def match_rate(self, name: str) -> float | None:
+        known = [p.matches[name] for p in self.pages if name in p.matches]
+        return sum(known) / len(known) if known else None
+
+    @property
+    def leaks(self) -> int:
+        return sum(len(p.leaks) for p in self.pages)
+
+    @property
+    def leaks_checked(self) -> int:
+        return sum(p.leaks_checked for p in self.pages)
+
+
+@dataclass
+class Report:
+    """Tallies by (outlet or ``OVERALL``, extractor), outlets in directory order."""
+
+    outlets: list[str] = field(default_factory=list)
+    tallies: dict[tuple[str, str], Tally] = field(default_factory=dict)
+
+    def tally(self, outlet: str, extractor: str) -> Tally:
+        return self.tallies.setdefault((outlet, extractor), Tally())
+
+
+# --- scoring ---------------------------------------------------------------------------------
+def comparable(text: str) -> str:
+    """The form in which texts are compared: normalised, one line, without ZWNJs."""
+    return normalize_line(text, strip_zwnj=True)
+
+
+def token_scores(extracted: str, expected: str) -> tuple[float, float, float]:
+    """Precision, recall and F1 of ``extracted`` against ``expected`` over whitespace tokens,
+    as bags (a token counts as often as it occurs in both)."""
+    got, want = Counter(comparable(extracted).split()), Counter(comparable(expected).split())
+    if not got and not want:
+        return 1.0, 1.0, 1.0
+    overlap = sum((got & want).values())
+    precision = overlap / sum(got.values()) if got else 0.0
+    recall = overlap / sum(want.values()) if want else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if overlap else 0.0
+    return precision, recall, f1
+
+
+def found_leaks(text: str, leaks: Iterable[str]) -> tuple[str, ...]:
+    haystack = comparable(text)
+    return tuple(leak for leak in leaks if comparable(leak) in haystack)
+
+
+def score_page(
+    extraction: Extraction | None, expected: dict, fields: Sequence[str] = EXACT_FIELDS
+) -> PageScore:
+    leaks = expected.get("leaks", [])
+    if extraction is None:
+        return PageScore(0.0, 0.0, 0.0, dict.fromkeys(fields, False), (), len(leaks))
+    precision, recall, f1 = token_scores(extraction.body, expected["body"])
+    matches = {name: extraction.fields.get(name) == expected.get(name) for name in fields}
+    return PageScore(
+        precision, recall, f1, matches, found_leaks(extraction.searched, leaks), len(leaks)
+    )
+
+
+# --- extractors ------------------------------------------------------------------------------
+class SpiderExtractor:
+    """The outlet's spider, parsing a page exactly as in a crawl."""
+
+    def __init__(self, outlet: str):
+        self.spider = make_spider(outlet)
+
+    def __call__(self, response: Response) -> Extraction | None:
+        items = list(self.spider.parse_article(response))
+        if not items:
+            return None
+        item = dict(items[0])
+        return Extraction(
+            item["body"],
+            item["body"] + "\n" + item["text"],
+            {name: item.get(name) for name in EXACT_FIELDS},
+        )
+
+
+def trafilatura_extraction(response: Response) -> Extraction | None:
+    """Plain ``trafilatura.extract`` on the whole page, default settings; title from its
+    metadata extractor."""
+    if not isinstance(response, TextResponse):
+        return None  # bytes that are not text: nothing to extract from
+    html = response.text
+    text = trafilatura.extract(html)
+    if not text:
+        return None
+    title = trafilatura.extract_metadata(html).title
+    return Extraction(text, text, {"title": comparable(title) if title else None})
+
+
+def readability_extraction(response: Response) -> Extraction | None:
+    """readability-lxml: the text of ``Document(html).summary()``, and its short title."""
+    if not isinstance(response, TextResponse):
+        return None
+    document = Document(response.text)
+    try:
+        text = html_text(document.summary())
+    except Unparseable:  # an empty document
+        return None
+    if not text.strip():
+        return None
+    title = document.short_title()
+    return Extraction(text, text, {"title": comparable(title) if title else None})
+
+
+def html_text(html: str) -> str:
+    """The text of an HTML fragment, a line break after each block element."""
+    root = lxml.html.fromstring(html)
+    for element in root.iter(*_BLOCK_TAGS):
+        element.tail = "\n" + (element.tail or "")
+    return root.text_content()
+
+
+# --- the report ------------------------------------------------------------------------------
+def measure(root: Path) -> Report:
+    """Score every extractor on every fixture page under ``root``."""
+    report = Report()
+    for directory in outlet_directories(root):
+        outlet = directory.name
+        report.outlets.append(outlet)
+        spider = SpiderExtractor(outlet)
+        extractors: dict[str, tuple[Callable[[Response], Extraction | None], Sequence[str]]] = {
+            SPIDER: (spider, EXACT_FIELDS),
+            TRAFILATURA: (trafilatura_extraction, BASELINE_FIELDS),
+            READABILITY: (readability_extraction, BASELINE_FIELDS),
+        }
+        fixtures: list[ArticleFixture] = article_fixtures(directory)
+        non_articles = non_article_pages(directory)
+        for name, (extract, fields) in extractors.items():
+            tally = report.tally(outlet, name)
+            for fixture in fixtures:
+                extraction = extract(page_response(fixture.url, fixture.page))
+                tally.pages.append(score_page(extraction, fixture.expected, fields))
+            for url, page in non_articles:
+                tally.non_articles += 1
+                tally.false_articles += extract(page_response(url, page)) is not None
+            report.tally(OVERALL, name).add(tally)
+    return report
+
+
+COLUMNS = (
+    "outlet",
+    "extractor",
+    "pages",
+    "body P",
+    "body R",
+    "body F1",
+    "min F1",
+    *EXACT_FIELDS,
+    "leaks",
+    "false articles",
+)
+
+
+def rows(report: Report) -> list[list[str]]:
+    out = []
+    for outlet in (*report.outlets, OVERALL):
+        for extractor in EXTRACTORS:
+            tally = report.tallies.get((outlet, extractor))
+            if tally is None:
+                continue
+            rates = [tally.match_rate(name) for name in EXACT_FIELDS]
+            out.append(
+                [
+                    outlet,
+                    extractor,
+                    str(len(tally.pages)),
+                    f"{tally.mean('precision'):.4f}",
+                    f"{tally.mean('recall'):.4f}",
+                    f"{tally.mean('f1'):.4f}",
+                    f"{tally.min_f1:.4f}",
+                    *("–" if rate is None else f"{rate:.0%}" for rate in rates),
+                    f"{tally.leaks}/{tally.leaks_checked}",
+                    f"{tally.false_articles}/{tally.non_articles}",
+                ]
+            )
+    return out
+
+
+def render_text(report: Report) -> str:
+    table = [list(COLUMNS), *rows(report)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in table
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def render_markdown(report: Report) -> str:
+    table = [list(COLUMNS), ["---"] * len(COLUMNS), *rows(report)]
+    return "\n".join("| " + " | ".join(row) + " |" for row in table)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.quality",
+        description="Extraction quality of the spiders on the saved fixture pages, "
+        "beside plain trafilatura and readability-lxml.",
+    )
+    parser.add_argument(
+        "fixtures",
+        type=Path,
+        nargs="?",
+        default=Path("tests/fixtures"),
+        help="fixture root (tests/fixtures) or one outlet's fixture directory",
+    )
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = parser.parse_args(argv)
+    if not outlet_directories(args.fixtures):
+        parser.error(f"no outlet fixture directory (with a manifest.tsv) under {args.fixtures}")
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
+    # Skipped non-article pages log warnings (as in a crawl); readability logs its own
+    # failures (an empty page) as errors with tracebacks: it returns None for them here.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("readability").setLevel(logging.CRITICAL)
+    report = measure(args.fixtures)
+    print(render_markdown(report) if args.markdown else render_text(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
