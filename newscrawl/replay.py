@@ -4,13 +4,15 @@ Plugged into Scrapy's own HTTP-cache machinery: ``ReplayStorage`` is an ``HTTPCA
 backend whose entries are WARC response records (``.warc`` / ``.warc.gz``, as written by
 warcio, ``-a record=`` or any standard tool) and hand-made fixtures listed in a
 ``manifest.tsv`` (see tests/fixtures/README.md). A URL that is not saved is answered with a
-404 response and counted in the ``replay/miss`` stat, as a missing page would be.
+404 response and counted in the ``replay/miss`` stat (article pages also in
+``replay/miss_article``), as a missing page would be.
 ``OfflineGuardMiddleware`` sits between the cache and the downloader and refuses anything
 that would still reach the network.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 from collections.abc import Callable, Iterator
@@ -48,6 +50,13 @@ def url_key(url: str) -> str:
     """Lookup key of a URL: canonical form (sorted query, no fragment), scheme-insensitive."""
     canonical = canonicalize_url(url, keep_fragments=False)
     return canonical.split("://", 1)[-1]
+
+
+def _index_key(url: str) -> bytes:
+    """What the index stores for a URL: a 16-byte digest of its key. An article URL with its
+    percent-encoded slug runs to 300-400 characters; the digest keeps an index of 50,000
+    saved pages at a few MB."""
+    return hashlib.blake2b(url_key(url).encode(), digest_size=16).digest()
 
 
 def find_sources(root: Path) -> Iterator[Path]:
@@ -121,8 +130,9 @@ class ReplayStorage:
         self.root = Path(source)
         if not self.root.exists():
             raise FileNotFoundError(f"replay source {self.root} does not exist")
-        self.by_url: dict[str, SavedPage] = {}
-        self.by_article: dict[object, tuple[str, SavedPage]] = {}
+        # Where each saved response lives, never its body (read at retrieval).
+        self.by_url: dict[bytes, SavedPage] = {}
+        self.by_article: dict[object, SavedPage] = {}
         self.article_key: Callable[[str], object | None] = lambda url: None
         self.stats = None
 
@@ -139,7 +149,7 @@ class ReplayStorage:
         self.stats.set_value("replay/saved_urls", len(self.by_url))
 
     def _add(self, url: str, page: SavedPage) -> None:
-        key = url_key(url)
+        key = _index_key(url)
         # A WARC may hold several captures of a URL: a successful one wins over an error,
         # and a later one over an earlier one.
         known = self.by_url.get(key)
@@ -148,23 +158,23 @@ class ReplayStorage:
         self.by_url[key] = page
         article = self.article_key(url)
         if article is not None and page.status < 300:
-            self.by_article[article] = (url, page)
+            self.by_article[article] = page
 
     def close_spider(self, spider: Spider) -> None:
         self.by_url.clear()
         self.by_article.clear()
 
     def retrieve_response(self, spider: Spider, request: Request) -> Response:
-        page = self.by_url.get(url_key(request.url))
+        page = self.by_url.get(_index_key(request.url))
         if page is None:
             # Another URL of the same article (other slug, short host, www...), as the site
             # itself would serve it.
             article = self.article_key(request.url)
-            found = self.by_article.get(article) if article is not None else None
-            if found is not None:
-                page = found[1]
+            page = self.by_article.get(article) if article is not None else None
         if page is None:
             self.stats.inc_value("replay/miss")
+            if article is not None:  # an article page, not a listing beyond the saved ones
+                self.stats.inc_value("replay/miss_article")
             logger.info("Replay miss (404): %s", request.url)
             return Response(url=request.url, status=404, body=b"", flags=["replay-miss"])
         self.stats.inc_value("replay/hit")
