@@ -61,8 +61,6 @@ from newscrawl.pages import (
 from newscrawl.state import crawl_state
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 
-logger = logging.getLogger(__name__)
-
 Selectors = tuple[str, ...]
 
 # Boxes that are never article text, whatever the outlet: removed from the body container
@@ -339,7 +337,7 @@ class NewsSpider(scrapy.Spider):
     # --- discovery -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.crawler.settings.get("REDIS_URL") and not claim_seeding(self.crawler):
-            logger.info("Another worker queued this crawl's discovery: taking from the queue")
+            self.logger.info("Another worker queued this crawl's discovery: taking from the queue")
             return
         if self.urls_file is not None:
             for request in self._article_requests(read_url_list(self.urls_file), "urls_file"):
@@ -369,7 +367,9 @@ class NewsSpider(scrapy.Spider):
 
     def _start_page_failed(self, failure) -> None:
         self.crawler.stats.inc_value("discovery/start_pages_failed")
-        logger.warning("Start page failed: %s (%s)", failure.request.url, failure.getErrorMessage())
+        self.logger.warning(
+            "Start page failed: %s (%s)", failure.request.url, failure.getErrorMessage()
+        )
 
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
@@ -377,7 +377,7 @@ class NewsSpider(scrapy.Spider):
         if started and stats.get_value("discovery/start_pages_failed", 0) >= started:
             # Nothing could be discovered: blocked by the CDN, site down, or URLs changed.
             stats.set_value("discovery/nothing_discovered", 1)
-            logger.error(
+            self.logger.error(
                 "None of the %d start pages of %s could be used: nothing was discovered",
                 started,
                 self.name,
@@ -404,7 +404,7 @@ class NewsSpider(scrapy.Spider):
         yield from new
         page = response.meta.get("listing_page", 1)
         if not new:
-            logger.info("Listing %s brings nothing new: not paginating further", response.url)
+            self.logger.info("Listing %s brings nothing new: not paginating further", response.url)
         elif self.listing_page_param and page < self.max_pages:
             current = query_param(response.url, self.listing_page_param)
             next_url = with_query_param(
@@ -459,7 +459,9 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(
                 url if exact else self.request_url(url), callback=self.parse_article
             )
-        logger.info("%s: %d article links, %d already known", kind, len(candidates), len(known))
+        self.logger.info(
+            "%s: %d article links, %d already known", kind, len(candidates), len(known)
+        )
 
     # --- articles ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
@@ -472,7 +474,7 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"skip/{skip.reason}")
         level = logging.WARNING if skip.reason in _LOUD_SKIPS else logging.INFO
         detail = f" ({skip.detail})" if skip.detail else ""
-        logger.log(level, "No item from %s: %s%s", response.url, skip.reason, detail)
+        self.logger.log(level, "No item from %s: %s%s", response.url, skip.reason, detail)
 
     def build_item(self, response: Response) -> ArticleItem:
         """The item of an article page; raises SkipPage for anything that is not one."""
@@ -520,7 +522,9 @@ class NewsSpider(scrapy.Spider):
         if looks_like_listing and not page.css("meta[property='og:type'][content='article']"):
             raise SkipPage("listing", f"{len(article_links)} article links, no article layout")
         self.crawler.stats.inc_value("extract/fallback")
-        logger.warning("No %s layout matches %s: whole-page extraction", self.name, response.url)
+        self.logger.warning(
+            "No %s layout matches %s: whole-page extraction", self.name, response.url
+        )
         return FALLBACK_LAYOUT
 
     def _item(self, response: Response, layout: Layout) -> ArticleItem:
@@ -618,7 +622,7 @@ class NewsSpider(scrapy.Spider):
         if len(kept) < len(paragraphs):
             dropped = len(paragraphs) - len(kept)
             self.crawler.stats.inc_value("extract/repeated_paragraphs", dropped)
-            logger.info("Dropped %d repeated paragraphs (a copy) on %s", dropped, response.url)
+            self.logger.info("Dropped %d repeated paragraphs (a copy) on %s", dropped, response.url)
         return kept
 
     def _published(self, response: Response, layout: Layout, shown: str | None) -> datetime | None:
@@ -629,7 +633,7 @@ class NewsSpider(scrapy.Spider):
                 return parse_published(raw)
             except DateError as error:
                 self.crawler.stats.inc_value("date/invalid")
-                logger.warning("Bad date on %s: %s", response.url, error)
+                self.logger.warning("Bad date on %s: %s", response.url, error)
         self.crawler.stats.inc_value("date/missing")
         return None
 

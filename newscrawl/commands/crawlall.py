@@ -29,8 +29,8 @@ def spider_failures(stats: dict) -> list[str]:
     if stats.get("discovery/nothing_discovered", 0):
         reasons.append("no start page could be used")
     if stats.get("monitors/failed", 0):
-        names = stats.get("monitors/failed_names") or ""
-        reasons.append(f"monitors failed: {names}".rstrip(": "))
+        names = ", ".join(stats.get("monitors/failed_names") or [])
+        reasons.append(f"monitors failed: {names}")
     return reasons
 
 
