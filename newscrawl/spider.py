@@ -336,16 +336,28 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.crawler.settings.get("REDIS_URL") and not claim_seeding(self.crawler):
+        if not self.crawler.settings.get("REDIS_URL"):
+            for request in self.discovery_requests():
+                yield request
+            return
+        if not claim_seeding(self.crawler):
             self.logger.info("Another worker queued this crawl's discovery: taking from the queue")
             return
+        # Straight into the shared queue, all of them: yielded, start requests are handed
+        # to the scheduler one at a time as this worker takes them, leaving the others idle.
+        queued = 0
+        for request in self.discovery_requests():
+            self.crawler.engine.crawl(request)
+            queued += 1
+        self.logger.info("Queued %d discovery requests for all workers", queued)
+
+    def discovery_requests(self) -> Iterator[scrapy.Request]:
+        """Where this crawl starts, as the spider arguments say."""
         if self.urls_file is not None:
-            for request in self._article_requests(read_url_list(self.urls_file), "urls_file"):
-                yield request
+            yield from self._article_requests(read_url_list(self.urls_file), "urls_file")
         elif self.codes is not None:
             urls = (self.code_url.format(code=code) for code in self.codes)
-            for request in self._article_requests(urls, "codes"):
-                yield request
+            yield from self._article_requests(urls, "codes")
         elif self.since or self.until:
             since, until = self.since or self.until, self.until or self.since
             for url in archive_start_urls(self.archive_url, since, until):
