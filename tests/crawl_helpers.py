@@ -107,8 +107,30 @@ def run_crawl(
     return read_result(work, done.returncode, done.stderr, text_dir)
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass  # the tests look at what was served, not at an access log
+
+
+class LoopbackHTTP:
+    """Serves a handler on a free 127.0.0.1 port, in a thread, until the ``with`` ends."""
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @dataclass
-class LoopbackServer:
+class LoopbackServer(LoopbackHTTP):
     """An HTTP server on 127.0.0.1 used as the crawler's proxy: it answers absolute-URL
     requests from a fixture directory (like the real site would), or, with no directory,
     only counts what reaches it (a trap proving nothing did)."""
@@ -121,7 +143,7 @@ class LoopbackServer:
         by_key = {url_key(url): page for url, page in pages.items()}
         hits = self.hits
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 hits.append(self.path)
                 page = by_key.get(url_key(self.path))
@@ -140,18 +162,5 @@ class LoopbackServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.serve(Handler)
         return self
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -10,13 +10,12 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import FIXTURES
-from crawl_helpers import CrawlResult, run_crawl
+from crawl_helpers import CrawlResult, LoopbackHTTP, QuietHandler, run_crawl
 
 MAXSIZE = 1_000_000  # DOWNLOAD_MAXSIZE of the crawl
 TIMEOUT = 2  # DOWNLOAD_TIMEOUT of the crawl, seconds
@@ -39,7 +38,7 @@ CUT_OFF = "/fa/news/910008"  # announces 100 kB, sends 5 kB and hangs up
 
 
 @dataclass
-class MisbehavingSite:
+class MisbehavingSite(LoopbackHTTP):
     """HTTP proxy on 127.0.0.1 standing in for kayhan.ir; ``hits`` counts requests per path.
     Every answer is bounded: no response writes more than 3 MB or waits past shutdown."""
 
@@ -50,7 +49,7 @@ class MisbehavingSite:
         site = self
         bomb = gzip.compress(b"<html><body>" + b" " * (30 * MAXSIZE), compresslevel=9)
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
                 site.hits[path] += 1
@@ -122,22 +121,12 @@ class MisbehavingSite:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.serve(Handler)
         return self
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
     def __exit__(self, *exc) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.release.set()  # answers still waiting give up first
+        super().__exit__(*exc)
 
 
 @dataclass
