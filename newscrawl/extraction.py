@@ -70,17 +70,18 @@ class ExtractedBody:
     image_sources: list[str]  # src of the images left in the cleaned container, as written
 
 
+def image_source(img: etree._Element) -> str:
+    """Where an <img> points: lazy-loading pages keep the real address in data-src."""
+    return img.get("data-src") or img.get("src") or ""
+
+
 def extract_body(
     element: HtmlElement, drop_xpaths: Iterable[etree.XPath] = (), *, whole_page: bool = False
 ) -> ExtractedBody:
     """The article in ``element`` (the container, or with ``whole_page`` the entire document
     for the fallback): its paragraphs, and the images that are not in dropped boxes."""
     tree = _prepare(element, drop_xpaths)
-    images = [
-        src.strip()
-        for img in tree.iter("img")
-        if (src := img.get("data-src") or img.get("src") or "").strip()
-    ]
+    images = [src.strip() for img in tree.iter("img") if (src := image_source(img)).strip()]
     return ExtractedBody(_extract_paragraphs(tree, whole_page), images)
 
 

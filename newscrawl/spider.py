@@ -49,7 +49,7 @@ from newscrawl.discovery import (
 )
 from newscrawl.distributed import claim_seeding, redis_mode_settings
 from newscrawl.document import render_document
-from newscrawl.extraction import ExtractedBody, extract_body
+from newscrawl.extraction import ExtractedBody, extract_body, image_source
 from newscrawl.items import ArticleItem
 from newscrawl.pages import (
     LISTING_MIN_ARTICLE_LINKS,
@@ -684,11 +684,11 @@ class NewsSpider(scrapy.Spider):
                 if isinstance(node.root, str):
                     sources.append(node.root)
                 else:
-                    sources.append(node.attrib.get("data-src") or node.attrib.get("src") or "")
+                    sources.append(image_source(node.root))
             if sources:
                 break
         gallery = [
-            node.attrib.get("data-src") or node.attrib.get("src") or ""
+            image_source(node.root)
             for selector in layout.gallery
             for node in _select(response.selector, selector)
         ]
