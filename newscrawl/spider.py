@@ -24,17 +24,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from lxml import etree
-from parsel import Selector, SelectorList
-from parsel.csstranslator import HTMLTranslator
+from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.http import Response
@@ -51,6 +47,14 @@ from newscrawl.distributed import claim_seeding, redis_mode_settings
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body, image_source
 from newscrawl.items import ArticleItem
+from newscrawl.layout import (
+    FALLBACK_LAYOUT,
+    SHARED_FALLBACK_DROP,
+    Layout,
+    Selectors,
+    node_text,
+    select,
+)
 from newscrawl.pages import (
     LISTING_MIN_ARTICLE_LINKS,
     has_soft_404_text,
@@ -61,47 +65,6 @@ from newscrawl.pages import (
 from newscrawl.state import crawl_state
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 
-Selectors = tuple[str, ...]
-
-# Boxes that are never article text, whatever the outlet: removed from the body container
-# before extraction (an outlet adds its own in ``Layout.drop``). CSS, or XPath when it
-# starts with "/" or "(".
-SHARED_BODY_DROP: Selectors = (
-    "[class*='related']",
-    "[id*='related']",
-    "[class*='share']",
-    "[class*='social']",
-    "[class*='advert']",
-    "[class*='banner']",
-    "[id*='banner']",
-    "[class~='ads']",
-    "[class*='ads-']",
-    "[class*='ads_']",
-    "[class~='ad']",
-    "[class*='comment']",
-    "[class*='jwplayer']",
-    "[class*='hideTag']",
-    "[class*='newsletter']",
-    # "Read more" / "related news" boxes are recognised by their heading text (below).
-)
-# Headings of in-body link boxes. An element starting with one is dropped when it is short:
-# a whole body that merely starts with such a box must not match.
-LINK_BOX_HEADINGS = (
-    "بیشتر بخوانید",
-    "اخبار مرتبط",
-    "مطالب مرتبط",
-    "بخوانید:",
-    "پیشنهاد ما",
-    "این خبر بروز رسانی می",
-    "این خبر به‌روزرسانی می",
-)
-_LINK_BOX_XPATH = (
-    "//*[self::div or self::p or self::section or self::aside or self::ul or self::blockquote]"
-    "[string-length(normalize-space(.)) < 600][{}]".format(
-        " or ".join(f"starts-with(normalize-space(.), '{h}')" for h in LINK_BOX_HEADINGS)
-    )
-)
-SHARED_BODY_DROP += (_LINK_BOX_XPATH,)
 # Editorial notes that are not article text, when they stand as a paragraph of their own
 # (so no element selector can drop them), matched on normalised text.
 BOILERPLATE_PARAGRAPHS = re.compile(
@@ -117,60 +80,6 @@ _DIGITS = re.compile(r"\d+")
 # A label ends with a colon and holds no digit (the time "۲۲:۱۵" has a colon too).
 _DATE_LABEL = re.compile(r"^[^:：\d۰-۹]{1,30}[:：]\s*")
 _AUTHOR_LABEL = re.compile(r"^[^:：]{1,24}[:：]\s*")
-_TEXT_NODES = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
-_CSS = HTMLTranslator()
-
-
-def _xpath_of(selector: str) -> str:
-    """Our selector syntax: XPath if it starts with "/" or "(", otherwise CSS."""
-    return selector if selector.startswith(("/", "(")) else _CSS.css_to_xpath(selector)
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Selectors of one page design of an outlet. Each field is a tuple of selectors tried
-    in order (CSS with parsel's ``::text``/``::attr()``, or XPath); the first that matches
-    wins. ``article`` detects the design: the layout applies when it matches the page."""
-
-    name: str
-    article: str
-    title: Selectors
-    body: Selectors
-    uptitle: Selectors = ()
-    lead: Selectors = ()
-    date: Selectors = ()  # the date as shown
-    published_time: Selectors = ()  # a machine-readable time (meta), preferred for `published`
-    code: Selectors = ()
-    category: Selectors = ()
-    tags: Selectors = ()
-    author: Selectors = ()
-    lead_image: Selectors = ()  # the article's image outside the body (<img> or URL string)
-    gallery: Selectors = ()  # <img>s of a photo-news gallery outside the body
-    drop: Selectors = ()  # junk inside the body container, besides SHARED_BODY_DROP
-
-    @cached_property
-    def drop_xpaths(self) -> tuple[etree.XPath, ...]:
-        return tuple(etree.XPath(_xpath_of(s)) for s in (*SHARED_BODY_DROP, *self.drop))
-
-
-# Metadata every news page carries, for pages that no layout of their outlet matches.
-FALLBACK_LAYOUT = Layout(
-    name="fallback",
-    article="html",
-    title=("meta[property='og:title']::attr(content)", "h1", "title"),
-    body=("body",),
-    lead=("meta[property='og:description']::attr(content)",),
-    published_time=(
-        "meta[property='article:published_time']::attr(content)",
-        "meta[itemprop='datePublished']::attr(content)",
-        "time::attr(datetime)",
-    ),
-    lead_image=("meta[property='og:image']::attr(content)",),
-)
-SHARED_FALLBACK_DROP = tuple(
-    etree.XPath(_xpath_of(s))
-    for s in ("header", "footer", "nav", "aside", "[class*='menu']", *SHARED_BODY_DROP)
-)
 
 
 class SkipPage(Exception):
@@ -410,7 +319,7 @@ class NewsSpider(scrapy.Spider):
         brought something new (older pages were walked by earlier runs)."""
         if not self._usable(response, "listing"):
             return
-        area = next((found for s in self.listing_area if (found := _select(response, s))), None)
+        area = next((found for s in self.listing_area if (found := select(response, s))), None)
         links = (area or response).css("a::attr(href)").getall()
         new = list(self._follow_articles(response, links, "listing"))
         yield from new
@@ -499,7 +408,7 @@ class NewsSpider(scrapy.Spider):
         if is_truncated(response):
             raise SkipPage("truncated", f"no </body> or </html> in {len(response.body)} bytes")
         page = response.selector
-        if any(_select(page, s) for s in self.soft_404):
+        if any(select(page, s) for s in self.soft_404):
             raise SkipPage("soft_404")
         layout = self.detect_layout(page)
         if layout is None:
@@ -513,8 +422,8 @@ class NewsSpider(scrapy.Spider):
         the page (a listing built of <article> teasers has no body container)."""
         for layout in self.layouts:
             if (
-                _select(page, layout.article)
-                and any(_select(page, s) for s in layout.body)
+                select(page, layout.article)
+                and any(select(page, s) for s in layout.body)
                 and self._first_text(page, layout.title)
             ):
                 return layout
@@ -657,7 +566,7 @@ class NewsSpider(scrapy.Spider):
         """Extraction from the first container found: a second match is a copy (a hidden
         mobile block) or something else that shares the class name."""
         for selector in layout.body:
-            containers = _select(page, selector)
+            containers = select(page, selector)
             if containers:
                 return extract_body(containers[0].root, layout.drop_xpaths)
         return ExtractedBody([], [])
@@ -680,7 +589,7 @@ class NewsSpider(scrapy.Spider):
         """The lead image, the body's own images, a gallery's: absolute, once each."""
         sources: list[str] = []
         for selector in layout.lead_image:
-            for node in _select(response.selector, selector):
+            for node in select(response.selector, selector):
                 if isinstance(node.root, str):
                     sources.append(node.root)
                 else:
@@ -690,7 +599,7 @@ class NewsSpider(scrapy.Spider):
         gallery = [
             image_source(node.root)
             for selector in layout.gallery
-            for node in _select(response.selector, selector)
+            for node in select(response.selector, selector)
         ]
         urls: list[str] = []
         for src in (*sources, *in_body, *gallery):
@@ -704,7 +613,7 @@ class NewsSpider(scrapy.Spider):
     # --- field helpers -------------------------------------------------------------------
     def _select_texts(self, page: Selector, selectors: Selectors) -> list[str]:
         for selector in selectors:
-            texts = [t for t in (_node_text(n) for n in _select(page, selector)) if t.strip()]
+            texts = [t for t in (node_text(n) for n in select(page, selector)) if t.strip()]
             if texts:
                 return texts
         return []
@@ -720,10 +629,10 @@ class NewsSpider(scrapy.Spider):
     def _first_text(self, page: Selector, selectors: Selectors) -> str | None:
         """The text of the first matching element (or all matching text nodes, joined)."""
         for selector in selectors:
-            nodes = [n for n in _select(page, selector) if _node_text(n).strip()]
+            nodes = [n for n in select(page, selector) if node_text(n).strip()]
             if nodes:
                 picked = nodes if isinstance(nodes[0].root, str) else nodes[:1]
-                text = " ".join(_node_text(n) for n in picked)
+                text = " ".join(node_text(n) for n in picked)
                 return normalize_optional(text, strip_zwnj=self.strip_zwnj)
         return None
 
@@ -747,17 +656,6 @@ def _flag(value: str | None) -> bool:
 
 # Print and AMP views of an article: the same article, another layout.
 _ALTERNATE_VIEW = re.compile(r"/(?:amp|print)(?:/|$)")
-
-
-def _select(page: Selector, selector: str) -> SelectorList:
-    return page.xpath(selector) if selector.startswith(("/", "(")) else page.css(selector)
-
-
-def _node_text(node: Selector) -> str:
-    if isinstance(node.root, str):
-        return node.root
-    # Inline markup splits words ("می<b>‌</b>کند"): concatenate as a browser renders it.
-    return "".join(_TEXT_NODES(node.root))
 
 
 def read_url_list(path: Path) -> Iterator[str]:

@@ -2,7 +2,8 @@
 
 import re
 
-from newscrawl.spider import Layout, NewsSpider
+from newscrawl.layout import Layout
+from newscrawl.spider import NewsSpider
 
 
 class BornaSpider(NewsSpider):

@@ -4,7 +4,7 @@ import parsel
 import pytest
 
 from newscrawl.extraction import extract_paragraphs
-from newscrawl.spider import Layout
+from newscrawl.layout import Layout
 from newscrawl.text import ZWNJ
 
 LAYOUT = Layout(name="t", article="body", title=("h1",), body=(".body",))

@@ -45,7 +45,7 @@ def failed_monitors(monitor, stats: dict, **settings) -> list[str]:
     return [item.item.name for item in result.monitors_failed_results]
 
 
-FETCHED = {"discovery/article_requests": 5, "response_received_count": 7}
+FETCHED = {"extract/articles": 5, "response_received_count": 7}
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ from scrapy.responsetypes import responsetypes
 from newscrawl.dates import MONTHS, TEHRAN, DateError, format_published, parse_published
 from newscrawl.extraction import extract_body
 from newscrawl.fixtures import make_spider
-from newscrawl.spider import SHARED_FALLBACK_DROP, NewsSpider
+from newscrawl.layout import SHARED_FALLBACK_DROP
+from newscrawl.spider import NewsSpider
 from newscrawl.text import ZWNJ, normalize_line, normalize_paragraphs
 
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
