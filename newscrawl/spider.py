@@ -25,6 +25,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -356,7 +357,13 @@ class NewsSpider(scrapy.Spider):
 
     def _article_requests(self, urls: Iterable[str], kind: str) -> Iterator[scrapy.Request]:
         """Requests for the articles among ``urls`` that are new: not yet requested in this
-        run and, unless refreshing, unknown to the seen-store."""
+        run and, unless refreshing, unknown to the seen-store. Taken in batches: one
+        seen-store lookup per batch, and a long URL list is never held whole in memory."""
+        urls = iter(urls)
+        while batch := list(islice(urls, _LOOKUP_BATCH)):
+            yield from self._new_article_requests(batch, kind)
+
+    def _new_article_requests(self, urls: list[str], kind: str) -> Iterator[scrapy.Request]:
         candidates: dict[tuple[str, str], str] = {}
         for url in urls:
             key = self.article_key(url)
@@ -380,8 +387,9 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(
                 url if exact else self.request_url(url), callback=self.parse_article
             )
-        self.logger.info(
-            "%s: %d article links, %d already known", kind, len(candidates), len(known)
+        level = logging.DEBUG if exact else logging.INFO  # a URL list: a line per batch
+        self.logger.log(
+            level, "%s: %d article links, %d already known", kind, len(candidates), len(known)
         )
 
     # --- articles ------------------------------------------------------------------------
@@ -648,6 +656,7 @@ _LOUD_SKIPS = frozenset(
 
 # URLs the user named (-a urls, -a codes) are fetched exactly as given.
 _EXACT_URL_KINDS = frozenset({"urls_file", "codes"})
+_LOOKUP_BATCH = 500
 
 
 def _flag(value: str | None) -> bool:
