@@ -12,7 +12,6 @@ that would still reach the network.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import mimetypes
 from collections.abc import Callable, Iterator
@@ -27,6 +26,8 @@ from scrapy.settings import BaseSettings
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
+
+from newscrawl.replay_index import ReplayIndex
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +51,6 @@ def url_key(url: str) -> str:
     """Lookup key of a URL: canonical form (sorted query, no fragment), scheme-insensitive."""
     canonical = canonicalize_url(url, keep_fragments=False)
     return canonical.split("://", 1)[-1]
-
-
-def _index_key(url: str) -> bytes:
-    """What the index stores for a URL: a 16-byte digest of its key. An article URL with its
-    percent-encoded slug runs to 300-400 characters; the digest keeps an index of 50,000
-    saved pages at a few MB."""
-    return hashlib.blake2b(url_key(url).encode(), digest_size=16).digest()
 
 
 def find_sources(root: Path) -> Iterator[Path]:
@@ -130,47 +124,42 @@ class ReplayStorage:
         self.root = Path(source)
         if not self.root.exists():
             raise FileNotFoundError(f"replay source {self.root} does not exist")
-        # Where each saved response lives, never its body (read at retrieval).
-        self.by_url: dict[bytes, SavedPage] = {}
-        self.by_article: dict[object, SavedPage] = {}
+        # Where each saved response lives, never its body (read at retrieval), on disk.
+        self.index: ReplayIndex | None = None
         self.article_key: Callable[[str], object | None] = lambda url: None
         self.stats = None
 
     def open_spider(self, spider: Spider) -> None:
         self.stats = spider.crawler.stats
         self.article_key = getattr(spider, "article_key", self.article_key)
+        self.index = ReplayIndex()
         for source in find_sources(self.root):
             entries = (
                 read_manifest(source) if source.name == MANIFEST_NAME else (read_warc_index(source))
             )
             for url, page in entries:
-                self._add(url, page)
-        logger.info("Replaying %d saved URLs from %s", len(self.by_url), self.root)
-        self.stats.set_value("replay/saved_urls", len(self.by_url))
-
-    def _add(self, url: str, page: SavedPage) -> None:
-        key = _index_key(url)
-        # A WARC may hold several captures of a URL: a successful one wins over an error,
-        # and a later one over an earlier one.
-        known = self.by_url.get(key)
-        if known is not None and known.status < 300 <= page.status:
-            return
-        self.by_url[key] = page
-        article = self.article_key(url)
-        if article is not None and page.status < 300:
-            self.by_article[article] = page
+                # Of several captures of a URL, a successful one wins over an error, and a
+                # later one over an earlier one (see ReplayIndex).
+                self.index.add(url_key(url), page, self.article_key(url))
+        self.index.commit()
+        saved = len(self.index)
+        logger.info("Replaying %d saved URLs from %s", saved, self.root)
+        self.stats.set_value("replay/saved_urls", saved)
 
     def close_spider(self, spider: Spider) -> None:
-        self.by_url.clear()
-        self.by_article.clear()
+        if self.index is not None:
+            self.index.close()
+            self.index = None
 
     def retrieve_response(self, spider: Spider, request: Request) -> Response:
-        page = self.by_url.get(_index_key(request.url))
-        if page is None:
+        found = self.index.find(url_key(request.url))
+        article = None
+        if found is None:
             # Another URL of the same article (other slug, short host, www...), as the site
             # itself would serve it.
             article = self.article_key(request.url)
-            page = self.by_article.get(article) if article is not None else None
+            found = self.index.find_article(article) if article is not None else None
+        page = SavedPage(*found) if found is not None else None
         if page is None:
             self.stats.inc_value("replay/miss")
             if article is not None:  # an article page, not a listing beyond the saved ones

@@ -149,5 +149,9 @@ NEWSCRAWL_REDIS_SEED_TTL = 300
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # One fingerprint per article, whatever URL form links it (newscrawl/fingerprint.py).
 REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleKeyFingerprinter"
+# Scrapy starts this many asyncio workers for the output of every response; an article page
+# yields one item and the pipelines are synchronous. 8 instead of 100 saves ~1 ms of CPU a
+# page in a replay crawl (measured with bench/benchmark.py).
+CONCURRENT_ITEMS = 8
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

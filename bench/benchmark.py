@@ -1,0 +1,403 @@
+"""Replay-crawl benchmark: the real crawl against plain trafilatura and a bare lxml parse.
+
+    .venv/bin/python -m bench.benchmark                 # 5,000 pages
+    .venv/bin/python -m bench.benchmark --pages 50000   # or --large
+
+Steps, all on the same pages:
+
+1. build a corpus of N article pages from the fixtures (bench/corpus.py): one gzip WARC and
+   one URL list per outlet;
+2. run ``scrapy crawl <outlet> -a urls=… -a replay=… -O items.jsonl`` in a subprocess per
+   outlet (one crawl process at a time), text files and JSON lines written; wall time,
+   CPU (user+sys) and peak RSS of each process come from ``os.wait4``;
+3. in this process, ``trafilatura.extract(html)`` with default settings on each whole page,
+   and ``lxml.html.fromstring(html)`` alone (the floor), timed in CPU seconds;
+4. where a page's CPU goes: the same crawls with a callback doing nothing, then only
+   parsing (bench/floor_spider.py), by difference; and cProfile of crawls over a sample,
+   grouped by stage (bench/profile.py);
+5. with ``--parallel N``, the crawls again N processes at a time (scaling across processes).
+
+Everything is written under ``--work`` (default ``output/bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import lxml.html
+import trafilatura
+
+from bench import OUTLET_VARIABLE
+from bench.corpus import OUTLETS, ROOT, CorpusInfo, build_corpus, iter_pages
+from bench.profile import breakdown, top_functions
+
+LARGE = 50_000
+
+
+@dataclass
+class CrawlRun:
+    outlet: str
+    pages: int
+    items: int
+    text_files: int
+    wall: float
+    cpu: float  # user + sys of the crawl process
+    max_rss_mb: float  # ru_maxrss / 1024 (MiB)
+    returncode: int
+    skips: dict[str, int]
+
+
+def crawl_command(
+    outlet: str,
+    urls: Path,
+    replay: Path,
+    out: Path,
+    *,
+    profile: Path | None = None,
+    floor: str = "",
+) -> list[str]:
+    """The crawl as a user runs it (plus a stats file and a private seen-store); with
+    ``floor`` the same crawl with a callback that does (almost) nothing (floor_spider.py)."""
+    prefix = [sys.executable]
+    if profile is not None:
+        prefix += ["-m", "cProfile", "-o", str(profile)]
+    if floor:
+        target = [
+            "runspider",
+            str(Path(__file__).with_name("floor_spider.py")),
+            "-a",
+            f"floor={floor}",
+        ]
+    else:
+        target = ["crawl", outlet]
+    return [
+        *prefix,
+        "-m",
+        "scrapy",
+        *target,
+        "-a",
+        f"urls={urls}",
+        "-a",
+        f"replay={replay}",
+        "-O",
+        str(out / "items.jsonl"),
+        "-s",
+        f"NEWSCRAWL_TEXT_DIR={out / 'text'}",
+        "-s",
+        f"NEWSCRAWL_STATS_FILE={out / 'stats.json'}",
+        # A fresh seen-store per run: the same codes come back every run.
+        "-s",
+        f"NEWSCRAWL_STATE={out / 'state.sqlite'}",
+        "-s",
+        f"LOG_FILE={out / 'crawl.log'}",
+        "-s",
+        "LOG_LEVEL=WARNING",
+    ]
+
+
+@dataclass(frozen=True)
+class CrawlJob:
+    outlet: str
+    urls: Path
+    replay: Path
+    out: Path
+    pages: int
+    floor: str = ""
+
+
+def _child_env(outlet: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env[OUTLET_VARIABLE] = outlet
+    return env
+
+
+def run_crawls(jobs: list[CrawlJob], processes: int = 1) -> tuple[list[CrawlRun], float]:
+    """Run the crawls, at most ``processes`` at a time; (runs, wall seconds of them all).
+    Each child's CPU and peak RSS come from ``os.wait4``: its own rusage, not a sum."""
+    pending = list(jobs)
+    running: dict[int, tuple[CrawlJob, float]] = {}
+    runs: dict[CrawlJob, CrawlRun] = {}
+    started_all = time.perf_counter()
+    while pending or running:
+        while pending and len(running) < processes:
+            job = pending.pop(0)
+            if job.out.exists():
+                shutil.rmtree(job.out)
+            job.out.mkdir(parents=True)
+            command = crawl_command(job.outlet, job.urls, job.replay, job.out, floor=job.floor)
+            child = subprocess.Popen(
+                command, cwd=ROOT, env=_child_env(job.outlet), stdin=subprocess.DEVNULL
+            )
+            running[child.pid] = (job, time.perf_counter())
+        pid, status, usage = os.wait4(-1, 0)
+        if pid not in running:
+            continue
+        job, started = running.pop(pid)
+        wall = time.perf_counter() - started
+        cpu = usage.ru_utime + usage.ru_stime
+        code = os.waitstatus_to_exitcode(status)
+        runs[job] = _crawl_result(job, code, wall, cpu, usage.ru_maxrss / 1024)
+    return [runs[job] for job in jobs], time.perf_counter() - started_all
+
+
+def _crawl_result(job: CrawlJob, code: int, wall: float, cpu: float, rss: float) -> CrawlRun:
+    items_file = job.out / "items.jsonl"
+    items = sum(1 for _ in items_file.open("rb")) if items_file.exists() else 0
+    text_dir = job.out / "text" / job.outlet
+    text_files = sum(1 for _ in os.scandir(text_dir)) if text_dir.exists() else 0
+    stats_file = job.out / "stats.json"
+    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    skips = {k: v for k, v in stats.items() if k.startswith(("skip/", "replay/miss"))}
+    return CrawlRun(job.outlet, job.pages, items, text_files, wall, cpu, rss, code, skips)
+
+
+def startup_cost(work: Path) -> CrawlRun:
+    """A crawl of no pages: the fixed cost of a process (imports, settings, engine)."""
+    empty = work / "empty"
+    empty.mkdir(parents=True, exist_ok=True)
+    urls = empty / "none.urls"
+    urls.write_text("")
+    replay = empty / "replay"
+    replay.mkdir(exist_ok=True)
+    runs, _ = run_crawls([CrawlJob(OUTLETS[0], urls, replay, empty / "run", 0)])
+    return runs[0]
+
+
+@dataclass
+class Baseline:
+    pages: int
+    parse_cpu: float
+    trafilatura_cpu: float
+
+
+def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
+    """lxml parse alone and plain whole-page trafilatura on every ``every``-th page."""
+    pages = parse_cpu = traf_cpu = 0.0
+    number = 0
+    for outlet in corpus.pages:
+        for _, html in iter_pages(corpus.warc(outlet)):
+            number += 1
+            if (number - 1) % every:
+                continue
+            started = time.process_time()
+            lxml.html.fromstring(html)
+            parsed = time.process_time()
+            trafilatura.extract(html)
+            done = time.process_time()
+            parse_cpu += parsed - started
+            traf_cpu += done - parsed
+            pages += 1
+    return Baseline(int(pages), parse_cpu, traf_cpu)
+
+
+def profile_crawls(corpus: CorpusInfo, work: Path, pages: int) -> list[Path]:
+    """cProfile crawl processes over the first ``pages`` URLs (split over the outlets)."""
+    profiles = []
+    share = max(pages // len(corpus.pages), 1)
+    for outlet in corpus.pages:
+        out = work / "profile" / outlet
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        urls = out / "sample.urls"
+        lines = corpus.urls(outlet).read_text(encoding="utf-8").splitlines()[:share]
+        urls.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        profile = out / "prof.out"
+        command = crawl_command(outlet, urls, corpus.warc(outlet), out, profile=profile)
+        code = subprocess.run(command, cwd=ROOT, env=_child_env(outlet), check=False).returncode
+        if code != 0:
+            raise SystemExit(f"profiled crawl of {outlet} failed, see {out / 'crawl.log'}")
+        profiles.append(profile)
+    return profiles
+
+
+def ms(seconds: float, pages: int) -> float:
+    return 1000 * seconds / pages if pages else float("nan")
+
+
+def _crawl_jobs(corpus: CorpusInfo, work: Path, floor: str = "") -> list[CrawlJob]:
+    folder = work / (f"floor-{floor}" if floor else "crawl")
+    return [
+        CrawlJob(outlet, corpus.urls(outlet), corpus.warc(outlet), folder / outlet, pages, floor)
+        for outlet, pages in corpus.pages.items()
+    ]
+
+
+def _print_run(run: CrawlRun) -> None:
+    problems = "" if run.returncode == 0 else f", exit {run.returncode}"
+    problems += f", {run.skips}" if run.skips else ""
+    print(
+        f"  {run.outlet:9} {run.pages:7,} pages: {run.items:7,} items, {run.text_files:7,} text "
+        f"files, {run.wall:7.1f} s wall, {run.cpu:7.1f} s CPU, {run.max_rss_mb:4.0f} MB peak RSS"
+        f"{problems}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=5000, help="corpus size (default 5000)")
+    parser.add_argument("--large", action="store_true", help=f"{LARGE:,} pages")
+    parser.add_argument(
+        "--outlets", default=",".join(OUTLETS), help="comma-separated (default: all four)"
+    )
+    parser.add_argument("--work", type=Path, default=ROOT / "output" / "bench")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--baseline-every",
+        type=int,
+        default=1,
+        help="run the baselines on every k-th page only (default 1: all pages)",
+    )
+    parser.add_argument(
+        "--profile-pages", type=int, default=2000, help="pages profiled (0: no profile)"
+    )
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=0,
+        help="also run the outlets' crawls N at a time and report the throughput",
+    )
+    parser.add_argument("--no-floors", action="store_true", help="skip the floor crawls")
+    parser.add_argument("--reuse-corpus", action="store_true", help="keep an existing corpus")
+    args = parser.parse_args(argv)
+    pages = LARGE if args.large else args.pages
+    outlets = tuple(o.strip() for o in args.outlets.split(",") if o.strip())
+    work: Path = args.work.resolve()
+    corpus_dir = work / f"corpus-{pages}-{'-'.join(outlets)}"
+
+    print(f"# newscrawl replay benchmark: {pages:,} pages, outlets {', '.join(outlets)}")
+    print(
+        f"# {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, Python "
+        f"{platform.python_version()}, trafilatura {trafilatura.__version__}"
+    )
+    meta = corpus_dir / "corpus.json"
+    if args.reuse_corpus and meta.exists():
+        corpus = CorpusInfo(corpus_dir, json.loads(meta.read_text())["pages"])
+        print(f"corpus: reusing {corpus_dir}")
+    else:
+        started = time.perf_counter()
+        corpus = build_corpus(corpus_dir, pages, outlets, seed=args.seed)
+        meta.write_text(json.dumps({"pages": corpus.pages}))
+        size = sum(corpus.warc(o).stat().st_size for o in corpus.pages)
+        print(
+            f"corpus: {pages:,} pages, {size / 2**20:.0f} MB of gzip WARC in "
+            f"{time.perf_counter() - started:.0f} s -> {corpus_dir}"
+        )
+
+    idle = startup_cost(work)
+    print(f"start-up (crawl of 0 pages): {idle.cpu:.2f} s CPU, {idle.max_rss_mb:.0f} MB peak RSS")
+    print("crawls (scrapy crawl <outlet> -a urls=... -a replay=..., one process at a time):")
+    runs, wall = run_crawls(_crawl_jobs(corpus, work))
+    for run in runs:
+        _print_run(run)
+    total_pages = sum(r.pages for r in runs)
+    cpu = sum(r.cpu for r in runs)
+    peak = max(r.max_rss_mb for r in runs)
+    pipeline_ms = ms(cpu, total_pages)
+    results: dict = {
+        "pages": total_pages,
+        "outlets": list(outlets),
+        "pipeline_cpu_ms_per_page": pipeline_ms,
+        "pages_per_second_wall": total_pages / wall,
+        "peak_rss_mb": peak,
+        "startup": asdict(idle),
+        "runs": [asdict(r) for r in runs],
+    }
+
+    print(f"baselines (in this process) on every {args.baseline_every}. page ...", flush=True)
+    base = run_baselines(corpus, args.baseline_every)
+    traf_ms = ms(base.trafilatura_cpu, base.pages)
+    parse_ms = ms(base.parse_cpu, base.pages)
+    results.update(
+        trafilatura_cpu_ms_per_page=traf_ms, parse_cpu_ms_per_page=parse_ms, baseline=asdict(base)
+    )
+
+    print()
+    print(f"{'CPU per page':50} {'ms':>8}")
+    print(f"{'full pipeline (scrapy crawl, replay, all outputs)':50} {pipeline_ms:8.2f}")
+    print(f"{'plain trafilatura.extract(whole page)':50} {traf_ms:8.2f}")
+    print(f"{'lxml.html.fromstring(whole page) alone':50} {parse_ms:8.2f}")
+    print(f"pipeline vs plain trafilatura: {traf_ms / pipeline_ms:.2f}x less CPU (target >= 5x)")
+    print(f"pipeline vs parse only:        {pipeline_ms / parse_ms:.1f}x the parse")
+    print(
+        f"throughput: {total_pages / wall:.0f} pages/s wall with one crawl process at a time "
+        f"({total_pages / cpu:.0f} pages per CPU second)"
+    )
+    print(
+        f"peak RSS: {peak:.0f} MB (largest process {max(r.pages for r in runs):,} pages; "
+        f"target <= 300 MB at 50,000, and within 10% of the 5,000-page figure)"
+    )
+
+    if args.parallel > 1:
+        together, together_wall = run_crawls(_crawl_jobs(corpus, work), args.parallel)
+        cpu_together = sum(r.cpu for r in together)
+        print(
+            f"{args.parallel} crawl processes at a time: {total_pages / together_wall:.0f} pages/s "
+            f"wall ({together_wall:.0f} s), {ms(cpu_together, total_pages):.2f} CPU ms/page, "
+            f"x{wall / together_wall:.2f} the throughput of one at a time"
+        )
+        results["parallel"] = {
+            "processes": args.parallel,
+            "pages_per_second_wall": total_pages / together_wall,
+            "cpu_ms_per_page": ms(cpu_together, total_pages),
+        }
+
+    if not args.no_floors:
+        # Whole crawls minus whole crawls: no profiler overhead in these figures.
+        engine, _ = run_crawls(_crawl_jobs(corpus, work, "engine"))
+        parsed, _ = run_crawls(_crawl_jobs(corpus, work, "parse"))
+        engine_cpu = sum(r.cpu for r in engine)
+        parse_cpu = sum(r.cpu for r in parsed)
+        startup = idle.cpu * len(runs)
+        rows = [
+            ("process start-up (imports, settings), amortised", startup),
+            ("Scrapy engine, replay, gzip, middlewares", engine_cpu - startup),
+            ("parse (lxml via parsel)", parse_cpu - engine_cpu),
+            ("spider work, pipelines, outputs", cpu - parse_cpu),
+        ]
+        print("\nwhere a page's CPU goes, by difference of whole crawls (floor_spider.py):")
+        for name, seconds in rows:
+            print(f"  {name:50} {ms(seconds, total_pages):6.2f} ms")
+        print(
+            f"  peak RSS: callback doing nothing {max(r.max_rss_mb for r in engine):.0f} MB, "
+            f"parse only {max(r.max_rss_mb for r in parsed):.0f} MB"
+        )
+        results["floors"] = {name: ms(seconds, total_pages) for name, seconds in rows}
+
+    if args.profile_pages:
+        sample = min(args.profile_pages, total_pages)
+        print(
+            f"\nwhere a page's time goes, cProfile of crawls over {sample:,} pages (the profiler "
+            "inflates Python-heavy stages more than C-heavy ones: read the shares):"
+        )
+        profiles = profile_crawls(corpus, work, sample)
+        total, rows = breakdown(profiles)
+        profiled_pages = max(sample // len(corpus.pages), 1) * len(corpus.pages)
+        print(f"  {'stage':50} {'share':>6} {'ms/page':>8}")
+        for name, seconds in rows:
+            print(f"  {name:50} {100 * seconds / total:5.1f}% {ms(seconds, profiled_pages):8.2f}")
+        print(f"  {'total (profiled)':50} {100.0:5.1f}% {ms(total, profiled_pages):8.2f}")
+        print("most own time (time in lxml's C code counts in the Python function calling it):")
+        for label, seconds in top_functions(profiles, 12):
+            print(f"  {100 * seconds / total:5.1f}%  {label}")
+        results["profile_shares"] = {name: seconds / total for name, seconds in rows}
+
+    (work / f"results-{pages}-{'-'.join(outlets)}.json").write_text(json.dumps(results, indent=1))
+    failed = [r.outlet for r in runs if r.returncode != 0 or r.items != r.pages]
+    if failed:
+        print(f"\nWARNING: not every page gave an item in: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

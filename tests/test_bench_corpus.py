@@ -1,0 +1,66 @@
+"""The benchmark's corpus builder: its pages replay, and the crawler takes them as articles."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import make_spider
+from crawl_helpers import run_crawl
+from scrapy import Request
+
+from bench.corpus import FIRST_CODE, build_corpus, iter_pages, load_templates
+from newscrawl.replay import ReplayStorage
+from newscrawl.text import to_persian_digits
+
+PAGES = 8  # two per outlet
+
+
+def test_corpus_pages_have_new_codes_and_shuffled_paragraphs(tmp_path: Path):
+    corpus = build_corpus(tmp_path, PAGES)
+    assert corpus.pages == {"borna": 2, "kayhan": 2, "mashregh": 2, "tasnim": 2}
+    templates = {t.outlet: t for t in reversed(load_templates())}  # each outlet's first
+    kayhan = templates["kayhan"]
+    urls = corpus.urls("kayhan").read_text(encoding="utf-8").split()
+    pages = dict(iter_pages(corpus.warc("kayhan")))
+    assert list(pages) == urls and len(urls) == 2
+    html = pages[urls[0]]
+    new_code = urls[0].split("/")[5]
+    assert int(new_code) >= FIRST_CODE
+    assert not re.search(rf"(?<![0-9]){kayhan.code}(?![0-9])", html)
+    # The code the spider checks against the URL, and the canonical link.
+    assert f"کد خبر: {to_persian_digits(new_code)}<" in html
+    assert f'<link rel="canonical" href="https://kayhan.ir/fa/news/{new_code}/' in html
+    # Same paragraphs as the fixture, in some order.
+    found = sorted(p for p in kayhan.paragraphs if p.split(">", 1)[1][:40] in html)
+    assert found == sorted(kayhan.paragraphs)
+
+
+def test_corpus_replays_through_the_storage(tmp_path: Path):
+    corpus = build_corpus(tmp_path, PAGES)
+    spider = make_spider("tasnim", NEWSCRAWL_REPLAY=str(corpus.warc("tasnim")))
+    storage = ReplayStorage(spider.crawler.settings)
+    storage.open_spider(spider)
+    for url in corpus.urls("tasnim").read_text(encoding="utf-8").split():
+        response = storage.retrieve_response(spider, Request(url))
+        assert response.status == 200
+        assert response.headers[b"Content-Encoding"] == b"gzip"
+
+
+def test_crawl_of_the_corpus_gives_one_item_per_page(tmp_path: Path):
+    corpus = build_corpus(tmp_path / "corpus", PAGES, outlets=("mashregh",))
+    urls = corpus.urls("mashregh")
+    result = run_crawl(
+        "mashregh",
+        tmp_path / "run",
+        "-a",
+        f"urls={urls}",
+        "-a",
+        f"replay={corpus.warc('mashregh')}",
+    )
+    assert result.returncode == 0, result.log[-2000:]
+    codes = sorted(item["code"] for item in result.items)
+    expected = sorted(url.split("/")[4] for url in urls.read_text(encoding="utf-8").split())
+    assert codes == expected
+    assert sorted(result.texts("mashregh")) == expected
+    assert "skip/code_mismatch" not in result.stats
