@@ -52,7 +52,7 @@ def _decodes(body: bytes, encoding: str) -> bool:
 def _looks_binary(body: bytes) -> bool:
     """NUL bytes, or control characters beyond a stray one (Word's vertical tab in a title)."""
     sample = body[:_BINARY_SAMPLE]
-    controls = sum(byte in _CONTROL_BYTES for byte in sample)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))  # C speed
     return b"\x00" in sample or controls > len(sample) // 100
 
 

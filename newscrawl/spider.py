@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -81,6 +82,15 @@ _DIGITS = re.compile(r"\d+")
 # A label ends with a colon and holds no digit (the time "۲۲:۱۵" has a colon too).
 _DATE_LABEL = re.compile(r"^[^:：\d۰-۹]{1,30}[:：]\s*")
 _AUTHOR_LABEL = re.compile(r"^[^:：]{1,24}[:：]\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutMatch:
+    """A layout found on a page, with its body container and title (None: the fallback)."""
+
+    layout: Layout
+    container: Selector | None
+    title: str | None
 
 
 class SkipPage(Exception):
@@ -382,7 +392,8 @@ class NewsSpider(scrapy.Spider):
         for key, url in candidates.items():
             if key in known:
                 continue
-            self._scheduled.add(key)
+            if not exact:  # a URL list is taken once; the duplicate filter sees repeats
+                self._scheduled.add(key)
             stats.inc_value("discovery/article_requests")
             yield scrapy.Request(
                 url if exact else self.request_url(url), callback=self.parse_article
@@ -416,25 +427,30 @@ class NewsSpider(scrapy.Spider):
         if is_truncated(response):
             raise SkipPage("truncated", f"no </body> or </html> in {len(response.body)} bytes")
         page = response.selector
-        if any(select(page, s) for s in self.soft_404):
-            raise SkipPage("soft_404")
-        layout = self.detect_layout(page)
-        if layout is None:
-            layout = self._fallback_layout(response)
+        found = self.detect_layout(page)
+        if found is None:
+            # Only a page no layout matches can be the "not found" page: the selectors of
+            # a soft 404 need not run on every article.
+            if any(select(page, s) for s in self.soft_404):
+                raise SkipPage("soft_404")
+            found = LayoutMatch(self._fallback_layout(response), None, None)
         # Article pages parsed, the base of the fallback share (newscrawl/layout_watch.py).
         self.crawler.stats.inc_value("extract/articles")
-        return self._item(response, layout)
+        return self._item(response, found)
 
-    def detect_layout(self, page: Selector) -> Layout | None:
+    def detect_layout(self, page: Selector) -> LayoutMatch | None:
         """The first declared layout whose article block, title and body container are all on
-        the page (a listing built of <article> teasers has no body container)."""
+        the page (a listing built of <article> teasers has no body container); with the
+        container and title found, so that nothing is looked up twice."""
         for layout in self.layouts:
-            if (
-                select(page, layout.article)
-                and any(select(page, s) for s in layout.body)
-                and self._first_text(page, layout.title)
-            ):
-                return layout
+            if not select(page, layout.article):
+                continue
+            container = next((found[0] for s in layout.body if (found := select(page, s))), None)
+            if container is None:
+                continue
+            title = self._first_text(page, layout.title)
+            if title:
+                return LayoutMatch(layout, container, title)
         return None
 
     def _fallback_layout(self, response: Response) -> Layout:
@@ -456,17 +472,19 @@ class NewsSpider(scrapy.Spider):
         )
         return FALLBACK_LAYOUT
 
-    def _item(self, response: Response, layout: Layout) -> ArticleItem:
-        page = response.selector
+    def _item(self, response: Response, found: LayoutMatch) -> ArticleItem:
+        page, layout = response.selector, found.layout
         code = self._code(response, layout)
-        title = self._first_text(page, layout.title)
+        title = found.title or self._first_text(page, layout.title)
         if not title:
             raise SkipPage("no_title")
-        if layout is FALLBACK_LAYOUT:
+        if found.container is None:
             body = extract_body(page.root, SHARED_FALLBACK_DROP, whole_page=True)
             body = ExtractedBody(body.paragraphs, [])  # a whole page's images are not the article's
         else:
-            body = self._body(page, layout)
+            # The first container: a second match is a copy (a hidden mobile block) or
+            # something else that shares the class name.
+            body = extract_body(found.container.root, layout.drop_xpaths)
         paragraphs = [
             p
             for p in normalize_paragraphs(body.paragraphs, strip_zwnj=self.strip_zwnj)
@@ -570,15 +588,6 @@ class NewsSpider(scrapy.Spider):
         href = response.css("link[rel='canonical']::attr(href)").get()
         return response.urljoin(href) if href else ""
 
-    def _body(self, page: Selector, layout: Layout) -> ExtractedBody:
-        """Extraction from the first container found: a second match is a copy (a hidden
-        mobile block) or something else that shares the class name."""
-        for selector in layout.body:
-            containers = select(page, selector)
-            if containers:
-                return extract_body(containers[0].root, layout.drop_xpaths)
-        return ExtractedBody([], [])
-
     def _date_text(self, page: Selector, layout: Layout) -> str | None:
         """The date as shown, without a label such as "تاریخ انتشار :"."""
         shown = self._first_text(page, layout.date)
@@ -668,8 +677,10 @@ _ALTERNATE_VIEW = re.compile(r"/(?:amp|print)(?:/|$)")
 
 
 def read_url_list(path: Path) -> Iterator[str]:
-    """URLs of a ``-a urls=`` file: one per line; blank lines and ``#`` comments skipped."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            yield line
+    """URLs of a ``-a urls=`` file: one per line; blank lines and ``#`` comments skipped.
+    Read as the crawl goes: a list of a million URLs is never in memory whole."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                yield line

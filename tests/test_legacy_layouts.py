@@ -30,7 +30,7 @@ def test_every_layout_has_fixtures_and_each_page_matches_one_layout(outlet):
         matches = matching_layouts(spider, response)
         # Exactly one: the choice does not depend on the order the layouts are tried in.
         assert len(matches) == 1, (fixture.id, matches)
-        assert spider.detect_layout(response.selector).name == matches[0]
+        assert spider.detect_layout(response.selector).layout.name == matches[0]
         used.append(matches[0])
     assert set(used) == {layout.name for layout in spider.layouts}, "a layout without a page"
 
