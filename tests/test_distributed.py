@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from conftest import FIXTURES, OUTLETS, article_fixtures, manifest
 from crash_helpers import __file__ as _crash_module  # noqa: F401  (workers load it by name)
 from crawl_helpers import ROOT, crawl_env
 
+from bench.distributed import start_redis
+
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
 WORKER_TIMEOUT = 180
@@ -26,34 +27,8 @@ WORKER_TIMEOUT = 180
 
 @pytest.fixture
 def redis_url(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
+    server, url = start_redis(tmp_path)
+    yield url
     server.terminate()
     server.wait(timeout=10)
 
