@@ -11,16 +11,18 @@ import re
 from scrapy.http import Response, TextResponse
 
 # ArvanCloud (and the like) answer with a small JavaScript page that sets a cookie and
-# reloads; these strings are its fingerprints.
+# reloads. These strings belong to the challenge machinery itself.
 CHALLENGE_MARKERS = (
     b"__arcsjs",
-    b"arvancloud",
     b"ar-challenge",
     b"arvan-challenge",
     b"cf-chl",
     b"challenge-platform",
-    b"just a moment...",
 )
+# These also appear on ordinary pages (a CDN's name in an asset URL, a phrase in an
+# article): they mark a challenge only on a tiny page.
+WEAK_CHALLENGE_MARKERS = (b"arvancloud", b"just a moment...")
+WEAK_CHALLENGE_MAX_BYTES = 16 * 1024
 # A real article page is far larger; a challenge page is a few KB.
 CHALLENGE_MAX_BYTES = 64 * 1024
 
@@ -45,7 +47,9 @@ def is_cdn_challenge(response: Response) -> bool:
     if len(body) > CHALLENGE_MAX_BYTES:
         return False
     head = body.lower()
-    return any(marker in head for marker in CHALLENGE_MARKERS)
+    if any(marker in head for marker in CHALLENGE_MARKERS):
+        return True
+    return len(body) <= WEAK_CHALLENGE_MAX_BYTES and any(m in head for m in WEAK_CHALLENGE_MARKERS)
 
 
 def is_html(response: Response) -> bool:

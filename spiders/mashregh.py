@@ -31,7 +31,7 @@ class MashreghSpider(NewsSpider):
         Layout(
             name="nastooh",
             article="article",
-            title=("article h1.title", "h1.title"),
+            title=("article h1.title", "h1.title", "article h1"),
             uptitle=("article .rutitr", "article .kicker"),
             lead=("article p.summary", "article .introtext", "p.summary"),
             body=("div.item-text[itemprop='articleBody']", ".item-body .item-text"),

@@ -31,10 +31,10 @@ class TasnimSpider(NewsSpider):
         Layout(
             name="single-news",
             article="article.single-news",
-            title=("article.single-news h1.title", "h1.title"),
+            title=("article.single-news h1.title", "h1.title", "article.single-news h1"),
             uptitle=(".kicker",),
             lead=(".lead",),
-            body=(".story",),
+            body=(".story", "article.single-news [itemprop='articleBody']"),
             # li.time nests other <li>s: only its own text node is the date.
             date=("li.time::text", "li.time"),
             category=("li.service",),
