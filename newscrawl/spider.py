@@ -172,6 +172,8 @@ class NewsSpider(scrapy.Spider):
     def _configure(self, settings) -> None:
         """Turn the spider arguments into Scrapy settings (still mutable here)."""
         self.strip_zwnj = settings.getbool("NEWSCRAWL_STRIP_ZWNJ")
+        # -s NEWSCRAWL_REPLAY=PATH works too: `scrapy check` takes settings, not -a.
+        self.replay = self.replay or settings.get("NEWSCRAWL_REPLAY")
         if self.max_pages is None:
             self.max_pages = settings.getint("NEWSCRAWL_MAX_LISTING_PAGES", 50)
         contact_priority = settings.getpriority("NEWSCRAWL_CONTACT")

@@ -1,7 +1,12 @@
 """Mashregh (www.mashreghnews.ir), Nastooh CMS. Short links: mshrgh.ir/<code>."""
 
 import re
+from collections.abc import Iterator
 
+from scrapy import Request
+from scrapy.http import Response
+
+from newscrawl.items import ArticleItem
 from newscrawl.layout import Layout
 from newscrawl.spider import NewsSpider
 
@@ -60,3 +65,20 @@ class MashreghSpider(NewsSpider):
             drop=(".news-photo .photo-text",),  # image captions
         ),
     )
+
+    # Contracts for `scrapy check mashregh` (live, or offline with
+    # -s NEWSCRAWL_REPLAY=tests/fixtures/mashregh).
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        """@url https://www.mashreghnews.ir/rss
+        @returns requests 1
+        @returns items 0 0
+        """
+        return super().parse_feed(response)
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        """@url https://www.mashreghnews.ir/news/1566214
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes outlet code url title body published published_text text
+        """
+        return super().parse_article(response)
