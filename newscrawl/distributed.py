@@ -39,7 +39,7 @@ from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 
-from newscrawl.seen import ArticleKey, SeenRecord, _next_record
+from newscrawl.seen import ArticleKey, SeenRecord, next_record
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ class RedisSeenStore:
         return found
 
     def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
-        new = _next_record(self.get(key), content_hash, time.time())
+        new = next_record(self.get(key), content_hash, time.time())
         self._staged[key] = new
         return new
 
@@ -217,6 +217,26 @@ class RedisSeenStore:
         self.commit()
 
 
+class Leases:
+    """This worker's side of the leased queue: releasing the lease a request carries."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @property
+    def queue(self) -> ReliablePriorityQueue | None:
+        engine = getattr(self.crawler, "engine", None)
+        scheduler = engine.scheduler if engine is not None else None
+        return getattr(scheduler, "queue", None)
+
+    def release(self, request: Request | None) -> None:
+        lease = request.meta.pop(LEASE_META, None) if request is not None else None
+        queue = self.queue
+        if lease and queue is not None:
+            queue.release(lease)
+            self.crawler.stats.inc_value("redis/leases_released")
+
+
 class WorkerExtension:
     """Per worker: releases the leases of finished requests, and closes the spider once the
     shared queue has stayed empty (and no lease is out) for ``NEWSCRAWL_REDIS_IDLE_CLOSE``
@@ -224,6 +244,7 @@ class WorkerExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.leases = Leases(crawler)
         self.idle_close = crawler.settings.getfloat("NEWSCRAWL_REDIS_IDLE_CLOSE", 30.0)
         self.idle_since: float | None = None
 
@@ -242,24 +263,11 @@ class WorkerExtension:
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             self.crawler.signals.connect(self.item_done, signal=signal)
 
-    @property
-    def queue(self) -> ReliablePriorityQueue | None:
-        engine = getattr(self.crawler, "engine", None)
-        scheduler = engine.scheduler if engine is not None else None
-        return getattr(scheduler, "queue", None)
-
-    def release(self, request: Request | None) -> None:
-        lease = request.meta.pop(LEASE_META, None) if request is not None else None
-        queue = self.queue
-        if lease and queue is not None:
-            queue.release(lease)
-            self.crawler.stats.inc_value("redis/leases_released")
-
     def item_done(self, item, response, spider, **kwargs) -> None:
-        self.release(getattr(response, "request", None))
+        self.leases.release(getattr(response, "request", None))
 
     def spider_idle(self, spider: Spider) -> None:
-        queue = self.queue
+        queue = self.leases.queue
         if queue is None:
             return
         busy = len(queue) + queue.leases()
@@ -279,14 +287,14 @@ class LeaseSpiderMiddleware:
     that is not an article) once the spider has handled it, and of one that failed. An
     article's lease is released when the article is written (``WorkerExtension``)."""
 
-    def __init__(self, extension: WorkerExtension) -> None:
-        self.extension = extension
+    def __init__(self, leases: Leases) -> None:
+        self.leases = leases
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeaseSpiderMiddleware:
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
-        return cls(WorkerExtension(crawler))
+        return cls(Leases(crawler))
 
     async def process_spider_output_async(self, response, result: AsyncIterator, spider=None):
         items = 0
@@ -295,7 +303,7 @@ class LeaseSpiderMiddleware:
                 items += 1
             yield output
         if not items:
-            self.extension.release(response.request)
+            self.leases.release(response.request)
 
     def process_spider_output(self, response, result, spider=None):
         items = 0
@@ -304,24 +312,24 @@ class LeaseSpiderMiddleware:
                 items += 1
             yield output
         if not items:
-            self.extension.release(response.request)
+            self.leases.release(response.request)
 
     def process_spider_exception(self, response, exception, spider=None) -> None:
-        self.extension.release(response.request)
+        self.leases.release(response.request)
 
 
 class LeaseDownloaderMiddleware:
     """Releases the lease of a request whose download failed for good (no middleware
     retried it): placed outermost, it sees only the failures nobody handled."""
 
-    def __init__(self, extension: WorkerExtension) -> None:
-        self.extension = extension
+    def __init__(self, leases: Leases) -> None:
+        self.leases = leases
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeaseDownloaderMiddleware:
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
-        return cls(WorkerExtension(crawler))
+        return cls(Leases(crawler))
 
     def process_exception(self, request, exception, spider=None) -> None:
-        self.extension.release(request)
+        self.leases.release(request)

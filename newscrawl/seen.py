@@ -47,7 +47,7 @@ class SeenStore(Protocol):
         """Commit and release resources."""
 
 
-def _next_record(previous: SeenRecord | None, content_hash: str, now: float) -> SeenRecord:
+def next_record(previous: SeenRecord | None, content_hash: str, now: float) -> SeenRecord:
     if previous is None:
         return SeenRecord(content_hash, 1, now, now)
     revision = previous.revision + (previous.content_hash != content_hash)
@@ -67,7 +67,7 @@ class MemorySeenStore:
         return {k: r for k in keys if (r := self._records.get(k)) is not None}
 
     def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
-        new = _next_record(self._records.get(key), content_hash, time.time())
+        new = next_record(self._records.get(key), content_hash, time.time())
         self._records[key] = new
         return new
 
@@ -125,7 +125,7 @@ class SQLiteSeenStore:
         return {k: r for k in set(keys) if (r := self.get(k)) is not None}
 
     def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
-        new = _next_record(self.get(key), content_hash, time.time())
+        new = next_record(self.get(key), content_hash, time.time())
         self._staged[key] = new
         return new
 

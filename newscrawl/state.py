@@ -89,8 +89,8 @@ def complete_lines(path: Path):
 
 
 class DurableOutputs:
-    """Files written since the last commit, fsynced together before it (one sync per batch
-    instead of one per file)."""
+    """Files written since the last commit, fsynced just before it: each file and each
+    directory once per batch, instead of an fsync in the way of every write."""
 
     def __init__(self) -> None:
         self.paths: set[Path] = set()

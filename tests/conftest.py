@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,12 @@ from newscrawl.settings import FEED_EXPORT_FIELDS
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 OUTLETS = ("borna", "kayhan", "mashregh", "tasnim")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The bad-input pages are derived from a good Kayhan page (tests/fixtures/bad/derive.py),
+    byte for byte the same each time: built here, not kept in the repository."""
+    runpy.run_path(str(FIXTURES / "bad" / "derive.py"), run_name="__main__")
 
 
 def manifest(outlet: str) -> dict[str, SavedPage]:
