@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from lxml import etree
-from parsel import Selector, SelectorList
-from parsel.csstranslator import HTMLTranslator
+
+from newscrawl.selection import xpath_of
 
 Selectors = tuple[str, ...]
 
@@ -52,15 +52,6 @@ _LINK_BOX_XPATH = (
 )
 SHARED_BODY_DROP += (_LINK_BOX_XPATH,)
 
-_TEXT_NODES = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
-_CSS = HTMLTranslator()
-
-
-def _xpath_of(selector: str) -> str:
-    """Our selector syntax: XPath if it starts with "/" or "(", otherwise CSS."""
-    return selector if selector.startswith(("/", "(")) else _CSS.css_to_xpath(selector)
-
-
 @dataclass(frozen=True)
 class Layout:
     """Selectors of one page design of an outlet. Each field is a tuple of selectors tried
@@ -85,7 +76,7 @@ class Layout:
 
     @cached_property
     def drop_xpaths(self) -> tuple[etree.XPath, ...]:
-        return tuple(etree.XPath(_xpath_of(s)) for s in (*SHARED_BODY_DROP, *self.drop))
+        return tuple(etree.XPath(xpath_of(s)) for s in (*SHARED_BODY_DROP, *self.drop))
 
 
 # Metadata every news page carries, for pages that no layout of their outlet matches.
@@ -103,19 +94,7 @@ FALLBACK_LAYOUT = Layout(
     lead_image=("meta[property='og:image']::attr(content)",),
 )
 SHARED_FALLBACK_DROP = tuple(
-    etree.XPath(_xpath_of(s))
+    etree.XPath(xpath_of(s))
     for s in ("header", "footer", "nav", "aside", "[class*='menu']", *SHARED_BODY_DROP)
 )
 
-
-def select(page: Selector, selector: str) -> SelectorList:
-    """Apply one selector of our syntax (XPath if it starts with "/" or "(", else CSS)."""
-    return page.xpath(selector) if selector.startswith(("/", "(")) else page.css(selector)
-
-
-def node_text(node: Selector) -> str:
-    """The text of a selected element, attribute or text node."""
-    if isinstance(node.root, str):
-        return node.root
-    # Inline markup splits words ("می<b>‌</b>کند"): concatenate as a browser renders it.
-    return "".join(_TEXT_NODES(node.root))

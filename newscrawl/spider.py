@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from parsel import Selector
+from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.http import Response
@@ -54,8 +54,6 @@ from newscrawl.layout import (
     SHARED_FALLBACK_DROP,
     Layout,
     Selectors,
-    node_text,
-    select,
 )
 from newscrawl.pages import (
     LISTING_MIN_ARTICLE_LINKS,
@@ -64,6 +62,7 @@ from newscrawl.pages import (
     is_html,
     is_truncated,
 )
+from newscrawl.selection import Page, node_text
 from newscrawl.state import crawl_state
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 
@@ -89,7 +88,7 @@ class LayoutMatch:
     """A layout found on a page, with its body container and title (None: the fallback)."""
 
     layout: Layout
-    container: Selector | None
+    container: etree._Element | None
     title: str | None
 
 
@@ -332,8 +331,13 @@ class NewsSpider(scrapy.Spider):
         brought something new (older pages were walked by earlier runs)."""
         if not self._usable(response, "listing"):
             return
-        area = next((found for s in self.listing_area if (found := select(response, s))), None)
-        links = (area or response).css("a::attr(href)").getall()
+        page = Page(response.selector.root)
+        area = next((found for s in self.listing_area if (found := page.select(s))), None)
+        links = (
+            [href for node in area if not isinstance(node, str) for href in _LINK_HREFS(node)]
+            if area
+            else page.select("a::attr(href)")
+        )
         new = list(self._follow_articles(response, links, "listing"))
         yield from new
         page = response.meta.get("listing_page", 1)
@@ -428,45 +432,44 @@ class NewsSpider(scrapy.Spider):
             raise SkipPage("not_html", response.headers.get("Content-Type", b"").decode())
         if is_truncated(response):
             raise SkipPage("truncated", f"no </body> or </html> in {len(response.body)} bytes")
-        page = response.selector
+        page = Page(response.selector.root)
         found = self.detect_layout(page)
         if found is None:
             # Only a page no layout matches can be the "not found" page: the selectors of
             # a soft 404 need not run on every article.
-            if any(select(page, s) for s in self.soft_404):
+            if any(page.exists(s) for s in self.soft_404):
                 raise SkipPage("soft_404")
-            found = LayoutMatch(self._fallback_layout(response), None, None)
+            found = LayoutMatch(self._fallback_layout(response, page), None, None)
         # Article pages parsed, the base of the fallback share (newscrawl/layout_watch.py).
         self.crawler.stats.inc_value("extract/articles")
-        return self._item(response, found)
+        return self._item(response, page, found)
 
-    def detect_layout(self, page: Selector) -> LayoutMatch | None:
+    def detect_layout(self, page: Page) -> LayoutMatch | None:
         """The first declared layout whose article block, title and body container are all on
         the page (a listing built of <article> teasers has no body container); with the
         container and title found, so that nothing is looked up twice."""
         for layout in self.layouts:
-            if not select(page, layout.article):
+            if not page.exists(layout.article):
                 continue
-            container = next((found[0] for s in layout.body if (found := select(page, s))), None)
-            if container is None:
+            container = next((found[0] for s in layout.body if (found := page.select(s))), None)
+            if not isinstance(container, etree._Element):  # none, or a selector of text
                 continue
             title = self._first_text(page, layout.title)
             if title:
                 return LayoutMatch(layout, container, title)
         return None
 
-    def _fallback_layout(self, response: Response) -> Layout:
-        page = response.selector
-        text = normalize_line(" ".join(page.xpath("//body//text()").getall()))
-        if has_soft_404_text(text[:5000]) and not page.css("article"):
+    def _fallback_layout(self, response: Response, page: Page) -> Layout:
+        text = normalize_line(" ".join(page.select("//body//text()")))
+        if has_soft_404_text(text[:5000]) and not page.exists("article"):
             raise SkipPage("soft_404")
         article_links = {
-            self.article_key(response.urljoin(href)) for href in page.css("a::attr(href)").getall()
+            self.article_key(response.urljoin(href)) for href in page.select("a::attr(href)")
         } - {None, self.article_key(response.url)}
         looks_like_listing = (
             not self.match_article(response.url) or len(article_links) >= LISTING_MIN_ARTICLE_LINKS
         )
-        if looks_like_listing and not page.css("meta[property='og:type'][content='article']"):
+        if looks_like_listing and not page.exists("meta[property='og:type'][content='article']"):
             raise SkipPage("listing", f"{len(article_links)} article links, no article layout")
         self.crawler.stats.inc_value("extract/fallback")
         self.logger.warning(
@@ -474,9 +477,9 @@ class NewsSpider(scrapy.Spider):
         )
         return FALLBACK_LAYOUT
 
-    def _item(self, response: Response, found: LayoutMatch) -> ArticleItem:
-        page, layout = response.selector, found.layout
-        code = self._code(response, layout)
+    def _item(self, response: Response, page: Page, found: LayoutMatch) -> ArticleItem:
+        layout = found.layout
+        code = self._code(response, page, layout)
         title = found.title or self._first_text(page, layout.title)
         if not title:
             raise SkipPage("no_title")
@@ -486,7 +489,7 @@ class NewsSpider(scrapy.Spider):
         else:
             # The first container: a second match is a copy (a hidden mobile block) or
             # something else that shares the class name.
-            body = extract_body(found.container.root, layout.drop_xpaths)
+            body = extract_body(found.container, layout.drop_xpaths)
         paragraphs = [
             p
             for p in normalize_paragraphs(body.paragraphs, strip_zwnj=self.strip_zwnj)
@@ -501,13 +504,13 @@ class NewsSpider(scrapy.Spider):
         if not paragraphs:  # checked last: a body holding only its lead is empty too
             raise SkipPage("empty_body", f"layout {layout.name}")
         published_text = self._date_text(page, layout)
-        published = self._published(response, layout, published_text)
+        published = self._published(response, page, layout, published_text)
         item = ArticleItem(
             outlet=self.name,
             code=code,
             url=self.canonical_article_url(
                 response.url,
-                self._page_canonical(response),
+                self._page_canonical(response, page),
                 response.request.url if response.request else "",
             )
             or self.request_url(response.url),
@@ -520,7 +523,7 @@ class NewsSpider(scrapy.Spider):
             category=self._category(page, layout),
             tags=self._texts(page, layout.tags),
             author=self._author(page, layout),
-            images=self._images(response, layout, body.image_sources),
+            images=self._images(response, page, layout, body.image_sources),
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         item["text"] = render_document(
@@ -534,12 +537,12 @@ class NewsSpider(scrapy.Spider):
         )
         return item
 
-    def _code(self, response: Response, layout: Layout) -> str:
+    def _code(self, response: Response, page: Page, layout: Layout) -> str:
         match = self.match_article(response.url) or (
             self.match_article(response.request.url) if response.request else None
         )
         url_code = match["code"] if match else None
-        shown = to_ascii_digits(" ".join(self._select_texts(response.selector, layout.code)))
+        shown = to_ascii_digits(" ".join(self._select_texts(page, layout.code)))
         page_code = next(iter(_DIGITS.findall(shown)), None)
         if url_code and page_code and url_code != page_code:
             raise SkipPage("code_mismatch", f"URL says {url_code}, page says {page_code}")
@@ -574,8 +577,10 @@ class NewsSpider(scrapy.Spider):
             self.logger.info("Dropped %d repeated paragraphs (a copy) on %s", dropped, response.url)
         return kept
 
-    def _published(self, response: Response, layout: Layout, shown: str | None) -> datetime | None:
-        for raw in (self._first_raw(response.selector, layout.published_time), shown):
+    def _published(
+        self, response: Response, page: Page, layout: Layout, shown: str | None
+    ) -> datetime | None:
+        for raw in (self._first_raw(page, layout.published_time), shown):
             if not raw:
                 continue
             try:
@@ -586,39 +591,39 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("date/missing")
         return None
 
-    def _page_canonical(self, response: Response) -> str:
-        href = response.css("link[rel='canonical']::attr(href)").get()
+    def _page_canonical(self, response: Response, page: Page) -> str:
+        href = next(iter(page.select("link[rel='canonical']::attr(href)")), None)
         return response.urljoin(href) if href else ""
 
-    def _date_text(self, page: Selector, layout: Layout) -> str | None:
+    def _date_text(self, page: Page, layout: Layout) -> str | None:
         """The date as shown, without a label such as "تاریخ انتشار :"."""
         shown = self._first_text(page, layout.date)
         return normalize_optional(_DATE_LABEL.sub("", shown)) if shown else None
 
-    def _author(self, page: Selector, layout: Layout) -> str | None:
+    def _author(self, page: Page, layout: Layout) -> str | None:
         """The author's name, without a label such as "نویسنده:" or "خبرنگار:"."""
         shown = self._first_text(page, layout.author)
         return normalize_optional(_AUTHOR_LABEL.sub("", shown)) if shown else None
 
-    def _category(self, page: Selector, layout: Layout) -> str | None:
+    def _category(self, page: Page, layout: Layout) -> str | None:
         crumbs = [c for c in self._texts(page, layout.category) if c not in HOME_CRUMBS]
         return crumbs[-1] if crumbs else None
 
-    def _images(self, response: Response, layout: Layout, in_body: list[str]) -> list[str]:
+    def _images(
+        self, response: Response, page: Page, layout: Layout, in_body: list[str]
+    ) -> list[str]:
         """The lead image, the body's own images, a gallery's: absolute, once each."""
         sources: list[str] = []
         for selector in layout.lead_image:
-            for node in select(response.selector, selector):
-                if isinstance(node.root, str):
-                    sources.append(node.root)
-                else:
-                    sources.append(image_source(node.root))
+            for node in page.select(selector):
+                sources.append(node if isinstance(node, str) else image_source(node))
             if sources:
                 break
         gallery = [
-            image_source(node.root)
+            image_source(node)
             for selector in layout.gallery
-            for node in select(response.selector, selector)
+            for node in page.select(selector)
+            if not isinstance(node, str)
         ]
         urls: list[str] = []
         for src in (*sources, *in_body, *gallery):
@@ -630,14 +635,14 @@ class NewsSpider(scrapy.Spider):
         return urls
 
     # --- field helpers -------------------------------------------------------------------
-    def _select_texts(self, page: Selector, selectors: Selectors) -> list[str]:
+    def _select_texts(self, page: Page, selectors: Selectors) -> list[str]:
         for selector in selectors:
-            texts = [t for t in (node_text(n) for n in select(page, selector)) if t.strip()]
+            texts = [t for t in (node_text(n) for n in page.select(selector)) if t.strip()]
             if texts:
                 return texts
         return []
 
-    def _texts(self, page: Selector, selectors: Selectors) -> list[str]:
+    def _texts(self, page: Page, selectors: Selectors) -> list[str]:
         out: list[str] = []
         for text in self._select_texts(page, selectors):
             clean = normalize_line(text, strip_zwnj=self.strip_zwnj).lstrip("#").strip()
@@ -645,17 +650,17 @@ class NewsSpider(scrapy.Spider):
                 out.append(clean)
         return out
 
-    def _first_text(self, page: Selector, selectors: Selectors) -> str | None:
+    def _first_text(self, page: Page, selectors: Selectors) -> str | None:
         """The text of the first matching element (or all matching text nodes, joined)."""
         for selector in selectors:
-            nodes = [n for n in select(page, selector) if node_text(n).strip()]
+            nodes = [n for n in page.select(selector) if node_text(n).strip()]
             if nodes:
-                picked = nodes if isinstance(nodes[0].root, str) else nodes[:1]
+                picked = nodes if isinstance(nodes[0], str) else nodes[:1]
                 text = " ".join(node_text(n) for n in picked)
                 return normalize_optional(text, strip_zwnj=self.strip_zwnj)
         return None
 
-    def _first_raw(self, page: Selector, selectors: Selectors) -> str | None:
+    def _first_raw(self, page: Page, selectors: Selectors) -> str | None:
         texts = self._select_texts(page, selectors)
         return texts[0] if texts else None
 
@@ -668,6 +673,8 @@ _LOUD_SKIPS = frozenset(
 # URLs the user named (-a urls, -a codes) are fetched exactly as given.
 _EXACT_URL_KINDS = frozenset({"urls_file", "codes"})
 _LOOKUP_BATCH = 500
+# Links inside a listing's area (the area itself may be a link).
+_LINK_HREFS = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
 
 
 def _flag(value: str | None) -> bool:

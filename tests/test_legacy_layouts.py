@@ -7,16 +7,18 @@ from conftest import OUTLETS, article_fixtures, fixture_response, make_spider
 
 from newscrawl.extraction import extract_paragraphs
 from newscrawl.fixtures import page_response
+from newscrawl.selection import Page
 
 
 def matching_layouts(spider, response) -> list[str]:
-    page = response.selector
+    # parsel's own CSS evaluation, independent of newscrawl.selection.
+    parsed = response.selector
     return [
         layout.name
         for layout in spider.layouts
-        if page.css(layout.article)
-        and any(page.css(s) for s in layout.body)
-        and spider._first_text(page, layout.title)
+        if parsed.css(layout.article)
+        and any(parsed.css(s) for s in layout.body)
+        and spider._first_text(Page(parsed.root), layout.title)
     ]
 
 
@@ -30,7 +32,7 @@ def test_every_layout_has_fixtures_and_each_page_matches_one_layout(outlet):
         matches = matching_layouts(spider, response)
         # Exactly one: the choice does not depend on the order the layouts are tried in.
         assert len(matches) == 1, (fixture.id, matches)
-        assert spider.detect_layout(response.selector).layout.name == matches[0]
+        assert spider.detect_layout(Page(response.selector.root)).layout.name == matches[0]
         used.append(matches[0])
     assert set(used) == {layout.name for layout in spider.layouts}, "a layout without a page"
 

@@ -1,0 +1,140 @@
+"""newscrawl.selection gives exactly what parsel gives (same nodes, same order), however the
+classes nest and whatever the selector's shape: its class index is only a shortcut."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import OUTLETS, article_fixtures, make_spider
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from parsel import Selector
+
+from newscrawl.fixtures import page_response
+from newscrawl.layout import FALLBACK_LAYOUT, SHARED_BODY_DROP
+from newscrawl.selection import Page, compile_selector
+
+
+def parsel_nodes(selector: Selector, query: str) -> list:
+    found = selector.xpath(query) if query.startswith(("/", "(")) else selector.css(query)
+    return [node.root for node in found]
+
+
+def assert_same(html: str, query: str) -> None:
+    selector = Selector(text=html)
+    expected = parsel_nodes(selector, query)
+    got = Page(selector.root).select(query)
+    assert len(got) == len(expected), query
+    for ours, theirs in zip(got, expected, strict=True):
+        if isinstance(theirs, str):
+            assert ours == theirs, query
+        else:
+            assert ours is theirs, query
+    assert Page(selector.root).exists(query) == bool(expected), query
+
+
+# --- generated documents and selectors -----------------------------------------------------
+CLASSES = ["a", "b", "a b", "b a", "a\tb", " a  ", "ab", "a a", "c", ""]
+TAGS = ["div", "p", "span", "a", "li", "section"]
+
+
+@st.composite
+def element(draw, depth: int = 0) -> str:
+    tag = draw(st.sampled_from(TAGS))
+    cls = draw(st.sampled_from(CLASSES))
+    attrs = f' class="{cls}"' if cls or draw(st.booleans()) else ""
+    if tag == "a":
+        attrs += f' href="/n/{draw(st.integers(0, 9))}"'
+    children = draw(st.lists(element(depth + 1), max_size=3)) if depth < 4 else []
+    text = draw(st.sampled_from(["", "x", "متن", " y "]))
+    tail = draw(st.sampled_from(["", "t"]))
+    return f"<{tag}{attrs}>{text}{''.join(children)}</{tag}>{tail}"
+
+
+documents = st.lists(element(), min_size=1, max_size=4).map(
+    lambda parts: f"<html><body>{''.join(parts)}</body></html>"
+)
+compounds = st.sampled_from([".a", ".b", ".a.b", ".c", "div.a", ".a:not(.b)", "*.b", ".zz"])
+steps = st.sampled_from(["p", "span", ".b", "a", ".a", "li.a", "*"])
+combinators = st.sampled_from([" ", " > ", " + ", " ~ "])
+pseudo = st.sampled_from(["", "::text", "::attr(href)", "::attr(class)"])
+
+
+@st.composite
+def css_selector(draw) -> str:
+    alternatives = []
+    for _ in range(draw(st.integers(1, 2))):
+        query = draw(compounds)
+        for _ in range(draw(st.integers(0, 2))):
+            query += draw(combinators) + draw(steps)
+        alternatives.append(query + draw(pseudo))
+    return ", ".join(alternatives)
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents, css_selector())
+def test_same_nodes_as_parsel_on_generated_pages(html, query):
+    assert_same(html, query)
+
+
+# --- the shortcut's edge cases --------------------------------------------------------------
+NESTED = """<html><body>
+<div class="box" id="outer"><p>one</p><div class="box" id="inner"><p>two</p></div><p>three</p></div>
+<div class="box"><p>four</p></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        ".box p",  # anchors nest: evaluated from the root
+        ".box > p::text",
+        ".box, p",  # two alternatives both match: their union in document order
+        "p, .box",
+        ".missing, .box p",
+        ".box + .box",  # a sibling combinator leaves the anchor
+        "//div[@class='box']//p/text()",
+        "(count(//p))",  # an XPath of a number
+        "(//p)[last()]",
+    ],
+)
+def test_edge_cases_match_parsel(query):
+    if query.startswith("(count"):
+        assert Page(Selector(text=NESTED).root).select(query) == [4.0]
+        return
+    assert_same(NESTED, query)
+
+
+def test_a_class_led_selector_uses_the_class_index_and_a_tag_led_one_does_not():
+    assert compile_selector(".news_path a").groups is not None
+    assert compile_selector("div.body .x").groups is None
+    assert compile_selector(".x ~ p").groups is None
+    assert compile_selector("//div").groups is None
+
+
+def declared_selectors() -> set[str]:
+    """Every selector the outlets declare, and the shared ones."""
+    found = set(SHARED_BODY_DROP)
+    for outlet in OUTLETS:
+        spider = make_spider(outlet)
+        found.update(spider.soft_404, spider.listing_area)
+        for layout in (*spider.layouts, FALLBACK_LAYOUT):
+            found.add(layout.article)
+            for field in FIELDS:
+                found.update(getattr(layout, field))
+    return found
+
+
+FIELDS = (
+    "title", "body", "uptitle", "lead", "date", "published_time", "code", "category", "tags",
+    "author", "lead_image", "gallery", "drop",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("outlet", OUTLETS)
+def test_every_declared_selector_matches_parsel_on_every_fixture_page(outlet):
+    queries = sorted(declared_selectors())
+    assert len(queries) > 100
+    for fixture in article_fixtures(outlet):
+        html = page_response(fixture.url, fixture.page).text
+        for query in queries:
+            assert_same(html, query)
