@@ -23,7 +23,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.settings import use_config
+from trafilatura.settings import Extractor, use_config
 
 from newscrawl.text import ZWNJ
 
@@ -59,9 +59,28 @@ def _container_config() -> ConfigParser:
     return config
 
 
-_CONTAINER_CONFIG = _container_config()
+def _options(config: ConfigParser, *, whole_page: bool) -> Extractor:
+    """trafilatura's options, built once: from keyword arguments it would build them (and
+    read its configuration) again on every page."""
+    return Extractor(
+        config=config,
+        output_format="python",
+        fast=not whole_page,
+        recall=not whole_page,
+        comments=False,
+        tables=True,
+        images=False,
+        links=False,
+        formatting=False,
+        dedup=False,
+        with_metadata=False,
+    )
+
+
 _PAGE_CONFIG = use_config()
 _PAGE_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+_CONTAINER_OPTIONS = _options(_container_config(), whole_page=False)
+_PAGE_OPTIONS = _options(_PAGE_CONFIG, whole_page=True)
 
 
 @dataclass(frozen=True)
@@ -94,17 +113,7 @@ def extract_paragraphs(
 
 def _extract_paragraphs(tree: HtmlElement, whole_page: bool) -> list[str]:
     document = trafilatura.bare_extraction(
-        tree,
-        fast=not whole_page,
-        favor_recall=not whole_page,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        include_formatting=False,
-        deduplicate=False,
-        with_metadata=False,
-        config=_PAGE_CONFIG if whole_page else _CONTAINER_CONFIG,
+        tree, options=_PAGE_OPTIONS if whole_page else _CONTAINER_OPTIONS
     )
     body = getattr(document, "body", None)
     if body is None:
