@@ -7,6 +7,7 @@ Hypothesis deadlines are off: how fast an example runs is not what is tested."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from functools import cache
 
@@ -52,6 +53,18 @@ def test_normalisation_is_idempotent_on_any_text(text, strip_zwnj):
     once = normalize_line(text, strip_zwnj=strip_zwnj)
     assert normalize_line(once, strip_zwnj=strip_zwnj) == once
     assert normalize_paragraphs([once], strip_zwnj=strip_zwnj) == ([once] if once else [])
+
+
+@PROPERTY
+@given(tricky_text, st.booleans())
+def test_normalisation_matches_its_definition(text, strip_zwnj):
+    """The fast implementation (replace, split/join) against the rule written plainly."""
+    expected = text.replace(ZWNJ, "") if strip_zwnj else text
+    expected = unicodedata.normalize("NFC", expected)
+    expected = expected.translate(str.maketrans({"\u064a": "\u06cc", "\u0643": "\u06a9"}))
+    expected = re.sub(r"\s+", " ", expected).strip(" ")
+    assert normalize_line(text, strip_zwnj=strip_zwnj) == expected
+    assert "  " not in expected and "\n" not in expected
 
 
 def test_zwnj_before_a_combining_mark_normalises_in_one_pass():
