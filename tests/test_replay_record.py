@@ -11,7 +11,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl.record import RecordStorage
-from newscrawl.replay import ReplayStorage
+from newscrawl.replay import ReplayStorage, SavedPage, load_response, read_warc_index
 
 PAGE = "<html><body><h1>سلام</h1></body></html>".encode()
 
@@ -107,3 +107,58 @@ def test_record_writes_standard_warc_response_records(tmp_path: Path):
             for r in ArchiveIterator(stream)
         ]
     assert records == [("response", response.url, "200", None, PAGE)]
+
+
+def test_replay_serves_uncompressed_warcs_and_chunked_payloads(tmp_path: Path):
+    url = "https://kayhan.ir/fa/news/7/x"
+    write_warc(
+        tmp_path / "a.warc",
+        [
+            (
+                url,
+                200,
+                [("Content-Type", "text/html; charset=utf-8"), ("Transfer-Encoding", "chunked")],
+                b"5\r\nhello\r\n0\r\n\r\n",
+            ),
+            ("https://kayhan.ir/fa/rss/allnews", 200, [("Content-Type", "text/xml")], b"<rss/>"),
+        ],
+    )
+    spider, storage = replay_storage(tmp_path)
+    response = storage.retrieve_response(spider, Request(url))
+    assert response.status == 200 and response.body == b"hello"
+    assert b"Transfer-Encoding" not in response.headers
+    rss = storage.retrieve_response(spider, Request("https://kayhan.ir/fa/rss/allnews"))
+    assert rss.body == b"<rss/>"
+
+
+def test_replay_exact_url_lookup_agrees_with_the_canonical_one(tmp_path: Path):
+    """A URL saved as it is still gets the capture its canonical form chose (a successful
+    one over a later error), not its own."""
+    ok, error = "https://kayhan.ir/fa/rss?b=1&a=2", "https://kayhan.ir/fa/rss?a=2&b=1"
+    write_warc(
+        tmp_path / "a.warc.gz",
+        [
+            (ok, 200, [("Content-Type", "text/xml")], b"<rss/>"),
+            (error, 500, [("Content-Type", "text/plain")], b"oops"),
+        ],
+    )
+    spider, storage = replay_storage(tmp_path)
+    for url in (ok, error, "http://kayhan.ir/fa/rss?a=2&b=1#top"):
+        response = storage.retrieve_response(spider, Request(url))
+        assert (response.status, response.body) == (200, b"<rss/>"), url
+
+
+def test_load_response_of_a_record_without_its_length(tmp_path: Path):
+    """A location made by hand (offset only) is read as well as one from the index."""
+    url = "https://kayhan.ir/fa/news/5/x"
+    write_warc(tmp_path / "a.warc.gz", [(url, 200, [("Content-Type", "text/html")], PAGE)] * 2)
+    pages = list(read_warc_index(tmp_path / "a.warc.gz"))
+    # Each record's length is all of it: the next one starts where it ends.
+    (_, first), (_, second) = pages
+    assert (first.offset + first.length, second.offset + second.length) == (
+        second.offset,
+        (tmp_path / "a.warc.gz").stat().st_size,
+    )
+    for _, page in pages:
+        by_hand = SavedPage(page.path, page.offset)
+        assert load_response(url, by_hand).body == load_response(url, page).body == PAGE
