@@ -52,6 +52,7 @@ _LINK_BOX_XPATH = (
 )
 SHARED_BODY_DROP += (_LINK_BOX_XPATH,)
 
+
 @dataclass(frozen=True)
 class Layout:
     """Selectors of one page design of an outlet. Each field is a tuple of selectors tried
@@ -97,4 +98,3 @@ SHARED_FALLBACK_DROP = tuple(
     etree.XPath(xpath_of(s))
     for s in ("header", "footer", "nav", "aside", "[class*='menu']", *SHARED_BODY_DROP)
 )
-

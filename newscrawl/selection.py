@@ -66,7 +66,6 @@ class _AnchoredGroup:
 
 @dataclass(frozen=True, slots=True)
 class CompiledSelector:
-    source: str
     from_root: Callable[[etree._Element], list | object]
     # None: evaluate from the root (XPath, or an alternative not led by a class).
     groups: tuple[_AnchoredGroup, ...] | None
@@ -101,15 +100,15 @@ def compile_selector(selector: str) -> CompiledSelector:
     """Translate and compile a selector of our syntax once (raises on invalid syntax)."""
     from_root = _xpath(xpath_of(selector))
     if is_xpath(selector):
-        return CompiledSelector(selector, from_root, None)
+        return CompiledSelector(from_root, None)
     groups = []
     for parsed in cssselect.parse(selector):
         anchor = _anchor_class(parsed.parsed_tree)
         if anchor is None:
-            return CompiledSelector(selector, from_root, None)
+            return CompiledSelector(from_root, None)
         relative = _CSS.selector_to_xpath(parsed, prefix="self::", translate_pseudo_elements=True)
         groups.append(_AnchoredGroup(anchor, _xpath(relative)))
-    return CompiledSelector(selector, from_root, tuple(groups))
+    return CompiledSelector(from_root, tuple(groups))
 
 
 class Page:

@@ -334,7 +334,7 @@ class NewsSpider(scrapy.Spider):
         page = Page(response.selector.root)
         area = next((found for s in self.listing_area if (found := page.select(s))), None)
         links = (
-            [href for node in area if not isinstance(node, str) for href in _LINK_HREFS(node)]
+            [href for node in area if not isinstance(node, str) for href in _link_hrefs(node)]
             if area
             else page.select("a::attr(href)")
         )
@@ -673,8 +673,12 @@ _LOUD_SKIPS = frozenset(
 # URLs the user named (-a urls, -a codes) are fetched exactly as given.
 _EXACT_URL_KINDS = frozenset({"urls_file", "codes"})
 _LOOKUP_BATCH = 500
-# Links inside a listing's area (the area itself may be a link).
-_LINK_HREFS = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
+
+
+def _link_hrefs(area: etree._Element) -> list[str]:
+    """Links inside a listing's area (the area itself may be a link); element.xpath, as in
+    newscrawl/selection.py, not a compiled XPath kept across documents."""
+    return area.xpath("descendant-or-self::a/@href", smart_strings=False)
 
 
 def _flag(value: str | None) -> bool:
