@@ -228,16 +228,19 @@ def measure(root: Path) -> Report:
             TRAFILATURA: (trafilatura_extraction, BASELINE_FIELDS),
             READABILITY: (readability_extraction, BASELINE_FIELDS),
         }
-        fixtures: list[ArticleFixture] = article_fixtures(directory)
-        non_articles = non_article_pages(directory)
+        # Each page read and built once, then given to every extractor (none changes it).
+        articles: list[tuple[ArticleFixture, Response]] = [
+            (fixture, page_response(fixture.url, fixture.page))
+            for fixture in article_fixtures(directory)
+        ]
+        non_articles = [page_response(url, page) for url, page in non_article_pages(directory)]
         for name, (extract, fields) in extractors.items():
             tally = report.tally(outlet, name)
-            for fixture in fixtures:
-                extraction = extract(page_response(fixture.url, fixture.page))
-                tally.pages.append(score_page(extraction, fixture.expected, fields))
-            for url, page in non_articles:
+            for fixture, response in articles:
+                tally.pages.append(score_page(extract(response), fixture.expected, fields))
+            for response in non_articles:
                 tally.non_articles += 1
-                tally.false_articles += extract(page_response(url, page)) is not None
+                tally.false_articles += extract(response) is not None
             report.tally(OVERALL, name).add(tally)
     return report
 
