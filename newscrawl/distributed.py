@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -39,7 +39,7 @@ from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 
-from newscrawl.seen import ArticleKey, SeenRecord, next_record
+from newscrawl.seen import ArticleKey, SeenRecord, StagedSeenStore
 
 logger = logging.getLogger(__name__)
 
@@ -159,14 +159,14 @@ def claim_seeding(crawler: Crawler) -> bool:
 _RECORD_FIELDS = 4
 
 
-class RedisSeenStore:
+class RedisSeenStore(StagedSeenStore):
     """The seen-store in one Redis hash, ``newscrawl:seen``: field ``outlet:code``, value
     ``hash revision first_seen last_seen``. Durability is Redis's (use AOF persistence)."""
 
     def __init__(self, server, key: str = "newscrawl:seen") -> None:
+        super().__init__()
         self.server = server
         self.key = key
-        self._staged: dict[ArticleKey, SeenRecord] = {}
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RedisSeenStore:
@@ -184,37 +184,21 @@ class RedisSeenStore:
         digest, revision, first, last = text.split(" ", _RECORD_FIELDS - 1)
         return SeenRecord(digest, int(revision), float(first), float(last))
 
-    def get(self, key: ArticleKey) -> SeenRecord | None:
-        staged = self._staged.get(key)
-        if staged is not None:
-            return staged
+    def _load(self, key: ArticleKey) -> SeenRecord | None:
         return self._parse(self.server.hget(self.key, self._field(key)))
 
-    def get_many(self, keys: Iterable[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
-        keys = list(dict.fromkeys(keys))
+    def _load_many(self, keys: list[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
         if not keys:
             return {}
         values = self.server.hmget(self.key, [self._field(k) for k in keys])
-        found = {k: r for k, v in zip(keys, values, strict=True) if (r := self._parse(v))}
-        found.update({k: self._staged[k] for k in keys if k in self._staged})
-        return found
+        return {k: r for k, v in zip(keys, values, strict=True) if (r := self._parse(v))}
 
-    def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
-        new = next_record(self.get(key), content_hash, time.time())
-        self._staged[key] = new
-        return new
-
-    def commit(self) -> None:
-        if self._staged:
-            mapping = {
-                self._field(k): f"{r.content_hash} {r.revision} {r.first_seen} {r.last_seen}"
-                for k, r in self._staged.items()
-            }
-            self.server.hset(self.key, mapping=mapping)
-            self._staged.clear()
-
-    def close(self) -> None:
-        self.commit()
+    def _write(self, records: dict[ArticleKey, SeenRecord]) -> None:
+        mapping = {
+            self._field(k): f"{r.content_hash} {r.revision} {r.first_seen} {r.last_seen}"
+            for k, r in records.items()
+        }
+        self.server.hset(self.key, mapping=mapping)
 
 
 class Leases:

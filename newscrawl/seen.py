@@ -4,7 +4,8 @@ Each record holds a hash of the article's content, its revision (1 when first em
 +1 each time a refresh finds the content changed), and first/last-seen times.
 
 ``SQLiteSeenStore`` is the embedded default (setting ``NEWSCRAWL_STATE``, a file);
-``MemorySeenStore`` remembers within one run. Any other backend implements ``SeenStore``.
+``MemorySeenStore`` remembers within one run. Any other backend implements ``SeenStore``
+(``StagedSeenStore`` gives it the staging).
 Writes are buffered by the caller's rhythm: ``record()`` stages, ``commit()`` makes durable;
 ``get()`` sees staged records too.
 """
@@ -54,28 +55,62 @@ def next_record(previous: SeenRecord | None, content_hash: str, now: float) -> S
     return SeenRecord(content_hash, revision, previous.first_seen, now)
 
 
-class MemorySeenStore:
-    """Seen articles of the current run only."""
+class StagedSeenStore:
+    """What every backend shares: ``record()`` stages, ``commit()`` writes the staged records
+    in one go, and lookups see staged records over the backend's. A backend supplies
+    ``_load``, ``_load_many`` and ``_write``."""
 
     def __init__(self) -> None:
-        self._records: dict[ArticleKey, SeenRecord] = {}
+        self._staged: dict[ArticleKey, SeenRecord] = {}
 
     def get(self, key: ArticleKey) -> SeenRecord | None:
-        return self._records.get(key)
+        staged = self._staged.get(key)
+        return staged if staged is not None else self._load(key)
 
     def get_many(self, keys: Iterable[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
-        return {k: r for k in keys if (r := self._records.get(k)) is not None}
+        keys = list(dict.fromkeys(keys))
+        found = self._load_many([k for k in keys if k not in self._staged]) if keys else {}
+        found.update({k: self._staged[k] for k in keys if k in self._staged})
+        return found
 
     def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
-        new = next_record(self._records.get(key), content_hash, time.time())
-        self._records[key] = new
+        new = next_record(self.get(key), content_hash, time.time())
+        self._staged[key] = new
         return new
 
     def commit(self) -> None:
-        pass
+        if self._staged:
+            self._write(self._staged)
+            self._staged.clear()
 
     def close(self) -> None:
-        pass
+        self.commit()
+
+    def _load(self, key: ArticleKey) -> SeenRecord | None:
+        raise NotImplementedError
+
+    def _load_many(self, keys: list[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
+        raise NotImplementedError
+
+    def _write(self, records: dict[ArticleKey, SeenRecord]) -> None:
+        raise NotImplementedError
+
+
+class MemorySeenStore(StagedSeenStore):
+    """Seen articles of the current run only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._records: dict[ArticleKey, SeenRecord] = {}
+
+    def _load(self, key: ArticleKey) -> SeenRecord | None:
+        return self._records.get(key)
+
+    def _load_many(self, keys: list[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
+        return {k: r for k in keys if (r := self._records.get(k)) is not None}
+
+    def _write(self, records: dict[ArticleKey, SeenRecord]) -> None:
+        self._records.update(records)
 
 
 _SCHEMA = """
@@ -101,19 +136,15 @@ def connect_sqlite(path: Path) -> sqlite3.Connection:
     return connection
 
 
-class SQLiteSeenStore:
+class SQLiteSeenStore(StagedSeenStore):
     """Seen articles in a SQLite file, across runs."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db = connect_sqlite(self.path)
+        super().__init__()
+        self._db = connect_sqlite(Path(path))
         self._db.executescript(_SCHEMA)
-        self._staged: dict[ArticleKey, SeenRecord] = {}
 
-    def get(self, key: ArticleKey) -> SeenRecord | None:
-        staged = self._staged.get(key)
-        if staged is not None:
-            return staged
+    def _load(self, key: ArticleKey) -> SeenRecord | None:
         row = self._db.execute(
             "SELECT content_hash, revision, first_seen, last_seen FROM articles"
             " WHERE outlet = ? AND code = ?",
@@ -121,20 +152,26 @@ class SQLiteSeenStore:
         ).fetchone()
         return SeenRecord(*row) if row else None
 
-    def get_many(self, keys: Iterable[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
-        return {k: r for k in set(keys) if (r := self.get(k)) is not None}
+    def _load_many(self, keys: list[ArticleKey]) -> dict[ArticleKey, SeenRecord]:
+        """One query per chunk: the keys as a VALUES table joined on the primary key (an
+        ``IN (VALUES ...)`` of pairs would scan the table)."""
+        found: dict[ArticleKey, SeenRecord] = {}
+        for start in range(0, len(keys), _LOAD_CHUNK):
+            chunk = keys[start : start + _LOAD_CHUNK]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            rows = self._db.execute(
+                f"WITH k(outlet, code) AS (VALUES {values})"
+                " SELECT a.outlet, a.code, content_hash, revision, first_seen, last_seen"
+                " FROM k JOIN articles a ON a.outlet = k.outlet AND a.code = k.code",
+                [part for key in chunk for part in key],
+            )
+            found.update({(outlet, code): SeenRecord(*rest) for outlet, code, *rest in rows})
+        return found
 
-    def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
-        new = next_record(self.get(key), content_hash, time.time())
-        self._staged[key] = new
-        return new
-
-    def commit(self) -> None:
-        if not self._staged:
-            return
+    def _write(self, records: dict[ArticleKey, SeenRecord]) -> None:
         rows = [
             (outlet, code, r.content_hash, r.revision, r.first_seen, r.last_seen)
-            for (outlet, code), r in self._staged.items()
+            for (outlet, code), r in records.items()
         ]
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -148,7 +185,6 @@ class SQLiteSeenStore:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        self._staged.clear()
 
     def close(self) -> None:
         self.commit()
@@ -157,3 +193,7 @@ class SQLiteSeenStore:
     def __len__(self) -> int:
         self.commit()
         return self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+# Keys per lookup query: two SQL variables each, well under SQLite's limit.
+_LOAD_CHUNK = 400
