@@ -31,14 +31,16 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
+from itertools import islice
 from pathlib import Path
 
 import lxml.html
 import trafilatura
 
 from bench import OUTLET_VARIABLE
-from bench.corpus import OUTLETS, ROOT, CorpusInfo, build_corpus, iter_pages
-from bench.profile import breakdown, top_functions
+from bench.corpus import OUTLETS, ROOT, CorpusInfo, build_corpus, count_lines, iter_pages
+from bench.profile import breakdown, load_stats, top_functions
+from newscrawl.spider import read_url_list
 
 LARGE = 50_000
 
@@ -150,8 +152,7 @@ def run_crawls(jobs: list[CrawlJob], processes: int = 1) -> tuple[list[CrawlRun]
 
 
 def _crawl_result(job: CrawlJob, code: int, wall: float, cpu: float, rss: float) -> CrawlRun:
-    items_file = job.out / "items.jsonl"
-    items = sum(1 for _ in items_file.open("rb")) if items_file.exists() else 0
+    items = count_lines([job.out / "items.jsonl"])
     text_dir = job.out / "text" / job.outlet
     text_files = sum(1 for _ in os.scandir(text_dir)) if text_dir.exists() else 0
     stats_file = job.out / "stats.json"
@@ -199,9 +200,11 @@ def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
     return Baseline(int(pages), parse_cpu, traf_cpu)
 
 
-def profile_crawls(corpus: CorpusInfo, work: Path, pages: int) -> list[Path]:
-    """cProfile crawl processes over the first ``pages`` URLs (split over the outlets)."""
+def profile_crawls(corpus: CorpusInfo, work: Path, pages: int) -> tuple[list[Path], int]:
+    """cProfile crawl processes over the first ``pages`` URLs (split over the outlets);
+    (the profiles, the number of URLs written to the samples)."""
     profiles = []
+    crawled = 0
     share = max(pages // len(corpus.pages), 1)
     for outlet in corpus.pages:
         out = work / "profile" / outlet
@@ -209,7 +212,8 @@ def profile_crawls(corpus: CorpusInfo, work: Path, pages: int) -> list[Path]:
             shutil.rmtree(out)
         out.mkdir(parents=True)
         urls = out / "sample.urls"
-        lines = corpus.urls(outlet).read_text(encoding="utf-8").splitlines()[:share]
+        lines = list(islice(read_url_list(corpus.urls(outlet)), share))
+        crawled += len(lines)
         urls.write_text("\n".join(lines) + "\n", encoding="utf-8")
         profile = out / "prof.out"
         command = crawl_command(outlet, urls, corpus.warc(outlet), out, profile=profile)
@@ -217,7 +221,7 @@ def profile_crawls(corpus: CorpusInfo, work: Path, pages: int) -> list[Path]:
         if code != 0:
             raise SystemExit(f"profiled crawl of {outlet} failed, see {out / 'crawl.log'}")
         profiles.append(profile)
-    return profiles
+    return profiles, crawled
 
 
 def ms(seconds: float, pages: int) -> float:
@@ -379,15 +383,15 @@ def main(argv: list[str] | None = None) -> int:
             f"\nwhere a page's time goes, cProfile of crawls over {sample:,} pages (the profiler "
             "inflates Python-heavy stages more than C-heavy ones: read the shares):"
         )
-        profiles = profile_crawls(corpus, work, sample)
-        total, rows = breakdown(profiles)
-        profiled_pages = max(sample // len(corpus.pages), 1) * len(corpus.pages)
+        profiles, profiled_pages = profile_crawls(corpus, work, sample)
+        stats = load_stats(profiles)
+        total, rows = breakdown(stats)
         print(f"  {'stage':50} {'share':>6} {'ms/page':>8}")
         for name, seconds in rows:
             print(f"  {name:50} {100 * seconds / total:5.1f}% {ms(seconds, profiled_pages):8.2f}")
         print(f"  {'total (profiled)':50} {100.0:5.1f}% {ms(total, profiled_pages):8.2f}")
         print("most own time (time in lxml's C code counts in the Python function calling it):")
-        for label, seconds in top_functions(profiles, 12):
+        for label, seconds in top_functions(stats, 12):
             print(f"  {100 * seconds / total:5.1f}%  {label}")
         results["profile_shares"] = {name: seconds / total for name, seconds in rows}
 

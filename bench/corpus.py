@@ -10,7 +10,6 @@ it and ``-a record=`` stores it), with the list of their URLs (``<outlet>.urls``
 from __future__ import annotations
 
 import gzip
-import json
 import random
 import re
 from collections.abc import Iterator
@@ -20,14 +19,14 @@ from pathlib import Path
 
 import lxml.html
 from lxml import etree
-from parsel import Selector
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscrawl.replay import MANIFEST_NAME, read_manifest
+from newscrawl.fixtures import article_fixtures
+from newscrawl.selection import Page
 from newscrawl.text import to_persian_digits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,26 +66,31 @@ def _recode(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![۰-۹]){persian}(?![۰-۹])", to_persian_digits(new), text)
 
 
-def spider_classes() -> dict[str, type]:
-    loader = SpiderLoader.from_settings(get_project_settings())
-    return {name: loader.load(name) for name in loader.list()}
+def count_lines(paths: list[Path]) -> int:
+    """Lines (JSON lines: items) in the files that exist among ``paths``."""
+    total = 0
+    for path in paths:
+        if path.exists():
+            with path.open("rb") as handle:
+                total += sum(1 for _ in handle)
+    return total
 
 
 def load_templates(outlets: tuple[str, ...] = OUTLETS) -> list[PageTemplate]:
     """The article fixtures (pages with an expected ``<code>.json``) of ``outlets``."""
-    spiders = spider_classes()
+    loader = SpiderLoader.from_settings(get_project_settings())
     templates = []
     for outlet in outlets:
-        spider = spiders[outlet]
-        for url, page in read_manifest(FIXTURES / outlet / MANIFEST_NAME):
-            expected = page.path.with_suffix(".json")
-            if page.path.suffix != ".html" or not expected.exists():
-                continue
-            code = json.loads(expected.read_text(encoding="utf-8"))["code"]
+        selectors = _body_selectors(loader.load(outlet))
+        for fixture in article_fixtures(FIXTURES / outlet):
+            page = fixture.page
             html = page.path.read_text(encoding="utf-8")
-            between, paragraphs = _split_paragraphs(html, _body_selectors(spider))
+            between, paragraphs = _split_paragraphs(html, selectors)
             content_type = page.content_type or "text/html; charset=utf-8"
-            templates.append(PageTemplate(outlet, code, url, content_type, between, paragraphs))
+            code = fixture.expected["code"]
+            templates.append(
+                PageTemplate(outlet, code, fixture.url, content_type, between, paragraphs)
+            )
     return templates
 
 
@@ -97,12 +101,12 @@ def _body_selectors(spider: type) -> list[str]:
 def _split_paragraphs(html: str, body_selectors: list[str]) -> tuple[tuple, tuple]:
     """Cut the page around the ``<p>`` children of the body element that has most of them."""
     root = lxml.html.document_fromstring(html)
-    page = Selector(root=root)
+    page = Page(root)
     container = None
     for selector in body_selectors:
-        found = page.xpath(selector) if selector.startswith(("/", "(")) else page.css(selector)
+        found = page.select(selector)
         if found:
-            container = found[0].root
+            container = found[0]
             break
     paragraphs: list[str] = []
     if container is not None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import redis
 
-from bench.corpus import ROOT, build_corpus
+from bench.corpus import ROOT, build_corpus, count_lines
 
 POLL = 0.05
 
@@ -66,15 +66,6 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
         except redis.ConnectionError:
             time.sleep(POLL)
     return process, f"redis://127.0.0.1:{port}/0"
-
-
-def count_lines(paths: list[Path]) -> int:
-    total = 0
-    for path in paths:
-        if path.exists():
-            with path.open("rb") as handle:
-                total += sum(1 for _ in handle)
-    return total
 
 
 def run(outlet: str, corpus, workers: int, redis_url: str, work: Path) -> dict[str, float]:

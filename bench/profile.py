@@ -89,9 +89,13 @@ def stage_seconds(stats: pstats.Stats, stage: Stage) -> float:
     return total
 
 
-def breakdown(profiles: list[Path]) -> tuple[float, list[tuple[str, float]]]:
+def load_stats(profiles: list[Path]) -> pstats.Stats:
+    """The cProfile output files, merged."""
+    return pstats.Stats(*(str(p) for p in profiles))
+
+
+def breakdown(stats: pstats.Stats) -> tuple[float, list[tuple[str, float]]]:
     """(total profiled seconds, [(stage, seconds)]) over the merged profiles."""
-    stats = pstats.Stats(*(str(p) for p in profiles))
     total = stats.total_tt  # type: ignore[attr-defined]
     rows = [(stage.name, stage_seconds(stats, stage)) for stage in STAGES]
     nested = sum(sec for stage, (_, sec) in zip(STAGES, rows, strict=True) if stage.in_callback)
@@ -100,9 +104,8 @@ def breakdown(profiles: list[Path]) -> tuple[float, list[tuple[str, float]]]:
     return total, rows
 
 
-def top_functions(profiles: list[Path], limit: int = 15) -> list[tuple[str, float]]:
+def top_functions(stats: pstats.Stats, limit: int = 15) -> list[tuple[str, float]]:
     """The functions with the most own time (C functions included), for a closer look."""
-    stats = pstats.Stats(*(str(p) for p in profiles))
     raw = stats.stats  # type: ignore[attr-defined]
     ranked = sorted(raw.items(), key=lambda item: item[1][2], reverse=True)[:limit]
     return [(_label(key), values[2]) for key, values in ranked]

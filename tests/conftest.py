@@ -6,13 +6,13 @@ import runpy
 from pathlib import Path
 
 import pytest
-from scrapy.http import Request, Response
+from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
 
 # Shared with the quality report (python -m newscrawl.quality).
 from newscrawl import fixtures as shared_fixtures
-from newscrawl.fixtures import ArticleFixture, make_spider
-from newscrawl.replay import MANIFEST_NAME, SavedPage, load_response, read_manifest
+from newscrawl.fixtures import ArticleFixture, make_spider, page_response, saved_pages
+from newscrawl.replay import SavedPage
 from newscrawl.settings import FEED_EXPORT_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def manifest(outlet: str) -> dict[str, SavedPage]:
-    return dict(read_manifest(FIXTURES / outlet / MANIFEST_NAME))
+    return saved_pages(FIXTURES / outlet)
 
 
 def article_fixtures(outlet: str | None = None) -> list[ArticleFixture]:
@@ -42,15 +42,15 @@ def fixture_response(outlet: str, file_name: str) -> Response:
     """The response replay would serve for the fixture file ``file_name`` of ``outlet``."""
     for url, page in manifest(outlet).items():
         if page.path.name == file_name:
-            response = load_response(url, page)
-            return response.replace(request=Request(url))
+            return page_response(url, page)
     raise LookupError(f"{file_name} is not in {outlet}'s manifest")
 
 
 def make_response(
     url: str, body: bytes, status: int = 200, content_type: str = "text/html; charset=utf-8"
 ) -> Response:
-    headers = {"Content-Type": content_type}
+    """The response the downloader would build (its class chosen from the headers)."""
+    headers = Headers({"Content-Type": content_type})
     cls = responsetypes.from_args(headers=headers, url=url, body=body)
     return cls(url=url, body=body, status=status, headers=headers, request=Request(url))
 

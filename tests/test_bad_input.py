@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, assert_item_matches, make_response
 from crawl_helpers import run_crawl
-from scrapy import Request
 
 from newscrawl.encoding import CharsetCorrectionMiddleware
-from newscrawl.fixtures import make_spider
+from newscrawl.fixtures import make_spider, page_response
 from newscrawl.replay import MANIFEST_NAME, load_response, read_manifest
 from pipelines.text_files import TextFilePipeline
 
@@ -32,7 +31,7 @@ def parse(file_name: str, url: str | None = None):
     url = url or urls_of(file_name)[0]
     [page] = {p for u, p in PAGES if p.path.name == file_name}
     spider = make_spider("kayhan")
-    response = load_response(url, page).replace(request=Request(url))
+    response = page_response(url, page)
     response = CharsetCorrectionMiddleware(spider.crawler.stats).process_response(
         response.request, response
     )

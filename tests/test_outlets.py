@@ -11,9 +11,8 @@ from conftest import (
     make_response,
     make_spider,
 )
-from scrapy import Request
 
-from newscrawl.replay import load_response
+from newscrawl.fixtures import page_response
 
 ARTICLES = article_fixtures()
 
@@ -26,7 +25,7 @@ def test_every_outlet_has_its_fixture_set():
 @pytest.mark.parametrize("fixture", ARTICLES, ids=[f.id for f in ARTICLES])
 def test_article_page_gives_expected_item(fixture):
     spider = make_spider(fixture.outlet)
-    response = load_response(fixture.url, fixture.page).replace(request=Request(fixture.url))
+    response = page_response(fixture.url, fixture.page)
     [item] = list(spider.parse_article(response))
     assert_item_matches(dict(item), fixture.expected)
     assert spider.crawler.stats.get_value("extract/fallback") is None
@@ -96,7 +95,7 @@ def test_code_on_page_must_match_code_in_url(fixture):
 @pytest.mark.parametrize("fixture", ARTICLES[:1], ids=["zwnj"])
 def test_strip_zwnj_setting(fixture):
     spider = make_spider(fixture.outlet, NEWSCRAWL_STRIP_ZWNJ=True)
-    response = load_response(fixture.url, fixture.page).replace(request=Request(fixture.url))
+    response = page_response(fixture.url, fixture.page)
     [item] = list(spider.parse_article(response))
     assert "\u200c" not in item["text"] and "\u200c" not in item["body"]
     assert item["body"] == fixture.expected["body"].replace("\u200c", "")

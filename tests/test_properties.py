@@ -12,12 +12,9 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 import pytest
-from conftest import FIXTURES, OUTLETS
+from conftest import FIXTURES, OUTLETS, make_response
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from scrapy import Request
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
 
 from newscrawl.dates import MONTHS, TEHRAN, DateError, format_published, parse_published
 from newscrawl.extraction import extract_body
@@ -287,15 +284,6 @@ KAYHAN_WITH_CONTROL_CHARACTER = (
 )
 
 
-def page_response(
-    url: str, body: bytes, status: int = 200, content_type: str = "text/html; charset=utf-8"
-) -> Response:
-    """The response the downloader would build (its class chosen from the headers)."""
-    headers = Headers({"Content-Type": content_type})
-    cls = responsetypes.from_args(headers=headers, url=url, body=body)
-    return cls(url=url, body=body, status=status, headers=headers, request=Request(url))
-
-
 def assert_sane(item) -> None:
     """What any item must be, whatever page it came from."""
     assert re.fullmatch(r"[0-9]{1,20}", item["code"])
@@ -309,7 +297,7 @@ def assert_sane(item) -> None:
 @example(b"<body><div><aside></aside>\x1b")  # found by hypothesis: lxml refused the moved tail
 def test_extract_body_never_raises(html):
     """On the whole page (the fallback) and on containers, as the spider calls it."""
-    page = page_response(ARTICLE_URLS["kayhan"], html).selector
+    page = make_response(ARTICLE_URLS["kayhan"], html).selector
     whole = extract_body(page.root, SHARED_FALLBACK_DROP, whole_page=True)
     containers = [node.root for node in page.css("div, article, p")[:5]]
     parts = [extract_body(c, SHARED_FALLBACK_DROP) for c in containers]
@@ -322,7 +310,7 @@ def test_extract_body_never_raises(html):
 @example("kayhan", KAYHAN_WITH_CONTROL_CHARACTER, 200)
 def test_parse_article_never_raises_on_any_html(outlet, html, status):
     spider = spider_of(outlet)
-    items = list(spider.parse_article(page_response(ARTICLE_URLS[outlet], html, status=status)))
+    items = list(spider.parse_article(make_response(ARTICLE_URLS[outlet], html, status=status)))
     for item in items:
         assert_sane(item)
 
@@ -339,7 +327,7 @@ def test_parse_article_never_raises_on_any_body_in_a_real_page(trees):
     inserted = "".join(trees).encode("utf-8", errors="surrogatepass")
     html = KAYHAN_PAGE.replace(KAYHAN_BODY, KAYHAN_BODY + inserted, 1)
     spider = spider_of("kayhan")
-    for item in spider.parse_article(page_response(ARTICLE_URLS["kayhan"], html)):
+    for item in spider.parse_article(make_response(ARTICLE_URLS["kayhan"], html)):
         assert_sane(item)
         assert item["title"] == "پیروزی فلسطین بسیار نزدیک است"
 
@@ -354,6 +342,6 @@ def test_parse_article_never_raises_on_any_body_in_a_real_page(trees):
 )
 def test_parse_article_never_raises_on_any_bytes(outlet, body, content_type):
     spider = spider_of(outlet)
-    response = page_response(ARTICLE_URLS[outlet], body, content_type=content_type)
+    response = make_response(ARTICLE_URLS[outlet], body, content_type=content_type)
     for item in spider.parse_article(response):
         assert_sane(item)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import configparser
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from crawl_helpers import ROOT, crawl_env
 
+from bench.distributed import free_port
 from newscrawl.fixtures import article_fixtures
 
 pytest.importorskip("scrapyd", reason="scrapyd is not installed (pip install -r requirements.txt)")
@@ -33,12 +33,6 @@ JOB_TIMEOUT = 120  # seconds for the replay job to finish (it takes a few)
 DEPLOYED = ("scrapy.cfg", "setup.py", "newscrawl", "spiders", "pipelines")
 # Loopback only, never through a proxy from the environment.
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import article_fixtures, make_spider
-from scrapy import Request
 
-from newscrawl.replay import load_response
+from newscrawl.fixtures import page_response
 
 SEEDS = Path(__file__).parent / "seeds"
 
@@ -27,7 +26,7 @@ def non_blank(lines):
 def produced_document(outlet: str, code: str) -> list[str]:
     [fixture] = [f for f in article_fixtures(outlet) if f.expected["code"] == code]
     spider = make_spider(outlet, NEWSCRAWL_STRIP_ZWNJ=True)
-    response = load_response(fixture.url, fixture.page).replace(request=Request(fixture.url))
+    response = page_response(fixture.url, fixture.page)
     [item] = list(spider.parse_article(response))
     return non_blank(item["text"].split("\n"))
 
