@@ -7,7 +7,7 @@ Calendar arithmetic is jdatetime's; UTC offsets come from the tz database's ``As
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -76,10 +76,7 @@ def _from_match(match: re.Match[str]) -> datetime:
     month = _MONTH_NUMBER[parts["month"]] if parts.get("month") else int(parts["m"])
     hour, minute, second = (int(parts[k] or 0) for k in ("H", "M", "S"))
     try:
-        if year >= _GREGORIAN_FROM:
-            local = datetime(year, month, day, hour, minute, second)
-        else:
-            local = jdatetime.datetime(year, month, day, hour, minute, second).togregorian()
+        local = datetime.combine(_gregorian_day(year, month, day), time(hour, minute, second))
     except ValueError as exc:
         raise DateError(f"impossible date {match.group(0)!r}: {exc}") from exc
     return local.replace(tzinfo=TEHRAN)
@@ -103,11 +100,16 @@ def parse_day(text: str) -> date:
         raise DateError(f"not a day: {text!r} (use 2024-03-30 or 1403/01/11)")
     year, month, day = map(int, match.groups())
     try:
-        if year >= _GREGORIAN_FROM:
-            return date(year, month, day)
-        return jdatetime.date(year, month, day).togregorian()
+        return _gregorian_day(year, month, day)
     except ValueError as exc:
         raise DateError(f"impossible day {text!r}: {exc}") from exc
+
+
+def _gregorian_day(year: int, month: int, day: int) -> date:
+    """A day written Gregorian (from year 1700) or Jalali; ValueError if it does not exist."""
+    if year >= _GREGORIAN_FROM:
+        return date(year, month, day)
+    return jdatetime.date(year, month, day).togregorian()
 
 
 def jalali_parts(day: date) -> dict[str, str]:

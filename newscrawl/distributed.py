@@ -47,7 +47,7 @@ LEASE_META = "newscrawl_lease"
 KEY_PREFIX = "newscrawl:%(spider)s"
 
 
-def redis_mode_settings(settings: BaseSettings) -> dict[str, Any]:
+def redis_mode_settings() -> dict[str, Any]:
     """The settings that switch a crawl to the shared Redis scheduler."""
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
@@ -74,11 +74,10 @@ class ArticleKeyDupeFilter(RFPDupeFilter):
         dupefilter.fingerprinter = spider.crawler.request_fingerprinter
         return dupefilter
 
+    # The shared fingerprints outlive a worker through SCHEDULER_PERSIST (scrapy-redis's
+    # scheduler never calls the filter's close()).
     def request_fingerprint(self, request: Request) -> str:
         return self.fingerprinter.fingerprint(request).hex()
-
-    def close(self, reason: str = "") -> None:
-        """Keep the shared fingerprints: other workers are still using them."""
 
 
 # Atomically: put expired leases back in the queue, then take the best request and lease it.
@@ -280,18 +279,9 @@ class LeaseSpiderMiddleware:
             raise NotConfigured
         return cls(Leases(crawler))
 
-    async def process_spider_output_async(self, response, result: AsyncIterator, spider=None):
+    async def process_spider_output(self, response, result: AsyncIterator, spider=None):
         items = 0
         async for output in result:
-            if not isinstance(output, Request):
-                items += 1
-            yield output
-        if not items:
-            self.leases.release(response.request)
-
-    def process_spider_output(self, response, result, spider=None):
-        items = 0
-        for output in result:
             if not isinstance(output, Request):
                 items += 1
             yield output

@@ -63,9 +63,14 @@ def actual_encoding(response: TextResponse) -> str | None:
     if body.isascii() or _looks_binary(body):
         return None
     in_use = _codec_name(response.encoding)
-    if _decodes(body, "utf-8"):
-        return None if in_use == "utf-8" else "utf-8"
-    if in_use is not None and in_use != "utf-8" and _decodes(body, in_use):
+    if in_use == "utf-8":
+        # The text the spider parses is decoded (and cached) here anyway: without a
+        # replacement character it decoded cleanly, and the body needs no second decode.
+        if "\ufffd" not in response.text or _decodes(body, "utf-8"):
+            return None
+    elif _decodes(body, "utf-8"):
+        return "utf-8"
+    elif in_use is not None and _decodes(body, in_use):
         return None
     match = from_bytes(body).best()
     detected = _codec_name(match.encoding) if match is not None else None

@@ -29,8 +29,7 @@ class StatsFileExtension:
         return extension
 
     def spider_closed(self, spider, reason: str) -> None:
-        stats = dict(self.crawler.stats.get_stats())
-        stats["finish_reason"] = reason
+        stats = self.crawler.stats.get_stats()  # finish_reason set by CoreStats already
         path = Path(self.template.format(spider=spider.name))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(stats, default=str, indent=1, sort_keys=True), encoding="utf-8")

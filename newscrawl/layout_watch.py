@@ -13,14 +13,31 @@ the stat ``extract/layout_changed`` to 1. The share itself is always in
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ALERT_SHARE = 0.10
+
+
+def alert_share(settings: BaseSettings) -> float:
+    """NEWSCRAWL_FALLBACK_ALERT_SHARE, checked to be a share."""
+    share = settings.getfloat("NEWSCRAWL_FALLBACK_ALERT_SHARE", DEFAULT_ALERT_SHARE)
+    if not 0 <= share <= 1:
+        raise ValueError(f"NEWSCRAWL_FALLBACK_ALERT_SHARE={share}: not a share in [0, 1]")
+    return share
+
+
+def fallback_share(stats: Mapping[str, Any]) -> float | None:
+    """The share of article pages extracted from the whole page; None without any."""
+    articles = stats.get("extract/articles", 0)
+    return stats.get("extract/fallback", 0) / articles if articles else None
 
 
 class LayoutWatchExtension:
@@ -30,21 +47,16 @@ class LayoutWatchExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LayoutWatchExtension:
-        alert_share = crawler.settings.getfloat(
-            "NEWSCRAWL_FALLBACK_ALERT_SHARE", DEFAULT_ALERT_SHARE
-        )
-        if not 0 <= alert_share <= 1:
-            raise ValueError(f"NEWSCRAWL_FALLBACK_ALERT_SHARE={alert_share}: not a share in [0, 1]")
-        extension = cls(crawler.stats, alert_share)
+        extension = cls(crawler.stats, alert_share(crawler.settings))
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        articles = self.stats.get_value("extract/articles", 0)
-        if not articles:
+        share = fallback_share(self.stats.get_stats())
+        if share is None:
             return
         fallback = self.stats.get_value("extract/fallback", 0)
-        share = fallback / articles
+        articles = self.stats.get_value("extract/articles")
         self.stats.set_value("extract/fallback_share", round(share, 4))
         if share > self.alert_share:
             self.stats.set_value("extract/layout_changed", 1)

@@ -40,7 +40,7 @@ from scrapy.utils.misc import load_object
 from spidermon import Action, MonitorSuite, monitors
 from spidermon.contrib.scrapy.monitors import BaseScrapyMonitor, FieldCoverageMonitor
 
-from newscrawl.layout_watch import DEFAULT_ALERT_SHARE
+from newscrawl.layout_watch import alert_share, fallback_share
 
 ERROR_LOG_STAT = "log/errors"
 
@@ -75,18 +75,15 @@ class LayoutFallbackMonitor(BaseScrapyMonitor):
     @monitors.name("share within NEWSCRAWL_FALLBACK_ALERT_SHARE")
     def test_fallback_share(self) -> None:
         stats = self.data.stats
-        articles = stats.get("extract/articles", 0)
-        if not articles:
+        share = fallback_share(stats)
+        if share is None:
             return
-        alert_share = self.crawler.settings.getfloat(
-            "NEWSCRAWL_FALLBACK_ALERT_SHARE", DEFAULT_ALERT_SHARE
-        )
-        fallback = stats.get("extract/fallback", 0)
+        alert = alert_share(self.crawler.settings)
         self.assertLessEqual(
-            fallback / articles,
-            alert_share,
-            msg=f"{fallback} of {articles} article pages matched no layout "
-            f"(alert above {alert_share:.0%}): layout changed?",
+            share,
+            alert,
+            msg=f"{stats.get('extract/fallback', 0)} of {stats['extract/articles']} article "
+            f"pages matched no layout (alert above {alert:.0%}): layout changed?",
         )
 
 

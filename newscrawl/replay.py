@@ -173,7 +173,7 @@ class ReplayStorage:
             for url, page in entries:
                 # Of several captures of a URL, a successful one wins over an error, and a
                 # later one over an earlier one (see ReplayIndex).
-                self.index.add(url_key(url), page, self.article_key(url), url)
+                self.index.add(url, url_key(url), page, self.article_key(url))
         self.index.commit()
         saved = len(self.index)
         logger.info("Replaying %d saved URLs from %s", saved, self.root)

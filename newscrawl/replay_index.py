@@ -96,16 +96,13 @@ class ReplayIndex:
         self._articles: list[tuple] = []
         self._exact: list[tuple[bytes, bytes]] = []
 
-    def add(
-        self, url_key: str, page: Location, article: object | None, url: str | None = None
-    ) -> None:
-        """Add a saved page under ``url_key`` (and ``article``); ``url``, the URL exactly as
-        saved, can then be found by ``find_url`` without being canonicalised."""
+    def add(self, url: str, url_key: str, page: Location, article: object | None) -> None:
+        """Add a page saved as ``url`` under its ``url_key`` (and ``article``); ``url``
+        itself can then be found by ``find_url`` without being canonicalised."""
         key = digest(url_key)
         row = (str(page.path), page.offset, page.status, page.content_type, page.length)
         self._urls.append((key, *row))
-        if url is not None:
-            self._exact.append((digest(url), key))
+        self._exact.append((digest(url), key))
         if article is not None and page.status < 300:
             self._articles.append((repr(article), *row))
         if len(self._urls) >= _BATCH:

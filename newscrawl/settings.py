@@ -5,7 +5,7 @@ per site, retries with backoff. ``-a replay=`` and ``-a record=`` adjust what th
 (see ``newscrawl.spider.NewsSpider.from_crawler``). Override anything with ``-s NAME=value``.
 """
 
-from newscrawl import __version__
+from newscrawl import user_agent
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["spiders"]
@@ -15,7 +15,7 @@ COMMANDS_MODULE = "newscrawl.commands"  # scrapy crawlall
 # --- identity and politeness -------------------------------------------------------------
 # Who to write to about this crawler; appears in the User-Agent.
 NEWSCRAWL_CONTACT = "https://github.com/newscrawl/newscrawl"
-USER_AGENT = f"newscrawl/{__version__} (Persian news corpus crawler; +{NEWSCRAWL_CONTACT})"
+USER_AGENT = user_agent(NEWSCRAWL_CONTACT)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2

@@ -37,7 +37,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.http import Response
 
-from newscrawl import __version__
+from newscrawl import user_agent
 from newscrawl.dates import DateError, parse_day, parse_published
 from newscrawl.discovery import (
     archive_start_urls,
@@ -177,16 +177,13 @@ class NewsSpider(scrapy.Spider):
             self.max_pages = settings.getint("NEWSCRAWL_MAX_LISTING_PAGES", 50)
         contact_priority = settings.getpriority("NEWSCRAWL_CONTACT")
         if contact_priority is not None and settings.getpriority("USER_AGENT") <= contact_priority:
-            contact = settings.get("NEWSCRAWL_CONTACT")
             settings.set(
-                "USER_AGENT",
-                f"newscrawl/{__version__} (Persian news corpus crawler; +{contact})",
-                priority="spider",
+                "USER_AGENT", user_agent(settings.get("NEWSCRAWL_CONTACT")), priority="spider"
             )
         if settings.get("REDIS_URL"):
             # Workers on any number of hosts share the queue, duplicate filter and
             # seen-store in Redis (newscrawl/distributed.py).
-            settings.setdict(redis_mode_settings(settings), priority="spider")
+            settings.setdict(redis_mode_settings(), priority="spider")
         if self.replay:
             source = Path(self.replay)
             if not source.exists():
