@@ -21,10 +21,6 @@ def with_query_param(url: str, name: str, value: object) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, safe="/")))
 
 
-def query_param(url: str, name: str) -> str | None:
-    return dict(parse_qsl(urlsplit(url).query)).get(name)
-
-
 def parse_code_range(text: str) -> range:
     """``-a codes=FROM-TO`` (inclusive, either order)."""
     first, sep, last = text.partition("-")

@@ -36,13 +36,13 @@ from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.http import Response
+from w3lib.url import url_query_parameter
 
 from newscrawl import user_agent
 from newscrawl.dates import DateError, parse_day, parse_published
 from newscrawl.discovery import (
     archive_start_urls,
     parse_code_range,
-    query_param,
     with_query_param,
 )
 from newscrawl.distributed import claim_seeding, redis_mode_settings
@@ -341,7 +341,7 @@ class NewsSpider(scrapy.Spider):
         if not new:
             self.logger.info("Listing %s brings nothing new: not paginating further", response.url)
         elif self.listing_page_param and page < self.max_pages:
-            current = query_param(response.url, self.listing_page_param)
+            current = url_query_parameter(response.url, self.listing_page_param)
             next_url = with_query_param(
                 response.url, self.listing_page_param, int(current or 1) + 1
             )

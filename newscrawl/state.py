@@ -149,10 +149,11 @@ class CrawlState:
         path = settings.get("NEWSCRAWL_STATE")
         self.journal = RunJournal(Path(path)) if path else None
         self.closed = False
-        self.recovered = self._recover() if self.journal else 0
+        if self.journal:
+            self._recover()
         self.run_id = self.journal.start(self.spider_name) if self.journal else None
 
-    def _recover(self) -> int:
+    def _recover(self) -> None:
         """Record as seen what interrupted runs of this spider already emitted."""
         recovered = 0
         for run_id, feeds in self.journal.unfinished(self.spider_name):
@@ -177,7 +178,6 @@ class CrawlState:
                 recovered,
                 self.spider_name,
             )
-        return recovered
 
     def add_feed(self, path: Path) -> None:
         # A feed opened after the run closed (Scrapy opens empty feeds at the very end)
