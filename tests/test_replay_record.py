@@ -162,3 +162,26 @@ def test_load_response_of_a_record_without_its_length(tmp_path: Path):
     for _, page in pages:
         by_hand = SavedPage(page.path, page.offset)
         assert load_response(url, by_hand).body == load_response(url, page).body == PAGE
+
+
+def test_replay_mode_leaves_out_what_only_a_server_reads(tmp_path: Path):
+    write_warc(tmp_path / "a.warc", [("https://kayhan.ir/fa/news/1", 200, [], PAGE)])
+    cookies = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+    referer = "scrapy.spidermiddlewares.referer.RefererMiddleware"
+    settings = make_spider("kayhan", NEWSCRAWL_REPLAY=str(tmp_path)).crawler.settings
+    downloader = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert downloader[cookies] is None
+    assert downloader["scrapy.downloadermiddlewares.useragent.UserAgentMiddleware"] is None
+    # The project's own middlewares stay.
+    assert downloader["newscrawl.downloads.CountingHttpCompressionMiddleware"] == 590
+    assert settings.getdict("SPIDER_MIDDLEWARES")[referer] is None
+    assert settings.getdict("DOWNLOAD_HANDLERS") == {"http": None, "https": None}
+    # A middleware the user lists keeps the user's order.
+    chosen = make_spider(
+        "kayhan", NEWSCRAWL_REPLAY=str(tmp_path), DOWNLOADER_MIDDLEWARES={cookies: 700}
+    ).crawler.settings
+    assert chosen.getdict("DOWNLOADER_MIDDLEWARES")[cookies] == 700
+    # A live crawl keeps them all.
+    live = make_spider("kayhan").crawler.settings
+    assert cookies not in live.getdict("DOWNLOADER_MIDDLEWARES")
+    assert referer not in live.getdict("SPIDER_MIDDLEWARES")
