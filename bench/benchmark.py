@@ -11,7 +11,8 @@ Steps, all on the same pages:
    outlet (one crawl process at a time), text files and JSON lines written; wall time,
    CPU (user+sys) and peak RSS of each process come from ``os.wait4``;
 3. in this process, ``trafilatura.extract(html)`` with default settings on each whole page,
-   and ``lxml.html.fromstring(html)`` alone (the floor), timed in CPU seconds;
+   ``lxml.html.fromstring(html)`` alone (the floor), and the spider's extraction on the
+   article container it finds (copy, cleaning, trafilatura), timed in CPU seconds;
 4. where a page's CPU goes: the same crawls with a callback doing nothing, then only
    parsing (bench/floor_spider.py), by difference; and cProfile of crawls over a sample,
    grouped by stage (bench/profile.py);
@@ -40,6 +41,9 @@ import trafilatura
 from bench import OUTLET_VARIABLE
 from bench.corpus import OUTLETS, ROOT, CorpusInfo, build_corpus, count_lines, iter_pages
 from bench.profile import breakdown, load_stats, top_functions
+from newscrawl.extraction import extract_body
+from newscrawl.fixtures import make_spider
+from newscrawl.selection import Page
 from newscrawl.spider import read_url_list
 
 LARGE = 50_000
@@ -178,26 +182,37 @@ class Baseline:
     pages: int
     parse_cpu: float
     trafilatura_cpu: float
+    container_pages: int  # pages where a declared layout found the article container
+    container_cpu: float  # the spider's extraction on that container alone
 
 
 def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
-    """lxml parse alone and plain whole-page trafilatura on every ``every``-th page."""
-    pages = parse_cpu = traf_cpu = 0.0
+    """On every ``every``-th page: lxml parse alone, plain whole-page trafilatura, and the
+    spider's extraction on the article container (found by the outlet's layouts, untimed)."""
+    pages = containers = 0
+    parse_cpu = traf_cpu = container_cpu = 0.0
     number = 0
     for outlet in corpus.pages:
+        spider = make_spider(outlet)
         for _, html in iter_pages(corpus.warc(outlet)):
             number += 1
             if (number - 1) % every:
                 continue
             started = time.process_time()
-            lxml.html.fromstring(html)
+            root = lxml.html.fromstring(html)
             parsed = time.process_time()
             trafilatura.extract(html)
             done = time.process_time()
             parse_cpu += parsed - started
             traf_cpu += done - parsed
             pages += 1
-    return Baseline(int(pages), parse_cpu, traf_cpu)
+            found = spider.detect_layout(Page(root))
+            if found is not None:
+                started = time.process_time()
+                extract_body(found.container, found.layout.drop_xpaths)
+                container_cpu += time.process_time() - started
+                containers += 1
+    return Baseline(pages, parse_cpu, traf_cpu, containers, container_cpu)
 
 
 def profile_crawls(corpus: CorpusInfo, work: Path, pages: int) -> tuple[list[Path], int]:
@@ -321,8 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     base = run_baselines(corpus, args.baseline_every)
     traf_ms = ms(base.trafilatura_cpu, base.pages)
     parse_ms = ms(base.parse_cpu, base.pages)
+    container_ms = ms(base.container_cpu, base.container_pages)
     results.update(
-        trafilatura_cpu_ms_per_page=traf_ms, parse_cpu_ms_per_page=parse_ms, baseline=asdict(base)
+        trafilatura_cpu_ms_per_page=traf_ms,
+        parse_cpu_ms_per_page=parse_ms,
+        container_cpu_ms_per_page=container_ms,
+        baseline=asdict(base),
     )
 
     print()
@@ -330,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'full pipeline (scrapy crawl, replay, all outputs)':50} {pipeline_ms:8.2f}")
     print(f"{'plain trafilatura.extract(whole page)':50} {traf_ms:8.2f}")
     print(f"{'lxml.html.fromstring(whole page) alone':50} {parse_ms:8.2f}")
+    print(f"{'extraction on the article container alone':50} {container_ms:8.2f}")
     print(f"pipeline vs plain trafilatura: {traf_ms / pipeline_ms:.2f}x less CPU (target >= 5x)")
     print(f"pipeline vs parse only:        {pipeline_ms / parse_ms:.1f}x the parse")
     print(
@@ -376,6 +396,15 @@ def main(argv: list[str] | None = None) -> int:
             f"parse only {max(r.max_rss_mb for r in parsed):.0f} MB"
         )
         results["floors"] = {name: ms(seconds, total_pages) for name, seconds in rows}
+        # What no spider, pipeline or output code could go below: the crawl doing nothing
+        # but parse, plus the extraction on the container.
+        floor_ms = ms(parse_cpu, total_pages) + container_ms
+        print(
+            f"  floor of this design (parse-only crawl + extraction on the container): "
+            f"{floor_ms:.2f} ms, so at most {traf_ms / floor_ms:.1f}x plain trafilatura "
+            "on these pages"
+        )
+        results["design_floor_ms_per_page"] = floor_ms
 
     if args.profile_pages:
         sample = min(args.profile_pages, total_pages)
