@@ -9,6 +9,7 @@ from conftest import make_spider
 from crawl_helpers import run_crawl
 from scrapy import Request
 
+from bench.benchmark import run_baselines
 from bench.corpus import FIRST_CODE, build_corpus, iter_pages, load_templates
 from newscrawl.replay import ReplayStorage
 from newscrawl.text import to_persian_digits
@@ -64,3 +65,12 @@ def test_crawl_of_the_corpus_gives_one_item_per_page(tmp_path: Path):
     assert codes == expected
     assert sorted(result.texts("mashregh")) == expected
     assert "skip/code_mismatch" not in result.stats
+
+
+def test_baselines_time_the_container_of_every_page(tmp_path: Path):
+    corpus = build_corpus(tmp_path, PAGES)
+    baseline = run_baselines(corpus, every=1)
+    # Every generated page's container is found by its outlet's layouts, so the container
+    # figure is over the same pages as plain trafilatura's.
+    assert baseline.pages == baseline.container_pages == PAGES
+    assert baseline.trafilatura_cpu > 0 and baseline.container_cpu > 0
