@@ -21,9 +21,10 @@ Articles the seen-store already knows are not fetched again (unless refreshing).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -93,6 +94,28 @@ class LayoutMatch:
     title: str | None
 
 
+# (URL attribute, callback, contracts): a feed links articles and gives no item; an article
+# page gives one item with every field the seed format needs, and no request.
+_CONTRACTS = (
+    ("contract_feed_url", "parse_feed", "@returns requests 1\n@returns items 0 0"),
+    (
+        "contract_article_url",
+        "parse_article",
+        "@returns items 1 1\n@returns requests 0 0\n"
+        "@scrapes outlet code url title body published published_text text",
+    ),
+)
+
+
+def _with_contracts(callback: Callable[..., Any], url: str, contracts: str) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def checked(self: NewsSpider, response: Response) -> Any:
+        return callback(self, response)
+
+    checked.__doc__ = f"@url {url}\n{contracts}"
+    return checked
+
+
 class SkipPage(Exception):
     """A response that yields no item; ``reason`` names its stat ``skip/<reason>``."""
 
@@ -120,6 +143,18 @@ class NewsSpider(scrapy.Spider):
     # Archive for a date range, see newscrawl.discovery.archive_start_urls for placeholders.
     archive_url: ClassVar[str | None] = None
     code_url: ClassVar[str | None] = None  # an article by its code alone: "...{code}"
+    # Pages `scrapy check <outlet>` fetches: a feed and an article (the contracts below).
+    contract_feed_url: ClassVar[str | None] = None
+    contract_article_url: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give an outlet's callbacks the shared `scrapy check` contracts, on its own URLs
+        (Scrapy reads contracts from a callback's docstring)."""
+        super().__init_subclass__(**kwargs)
+        for url_attribute, callback, contracts in _CONTRACTS:
+            url = cls.__dict__.get(url_attribute)  # declared here, not inherited
+            if url:
+                setattr(cls, callback, _with_contracts(getattr(cls, callback), url, contracts))
 
     # 403 reaches the callbacks so that a CDN challenge served as 403 is told apart.
     handle_httpstatus_list: ClassVar[list[int]] = [403]

@@ -1,12 +1,7 @@
 """Borna (www.borna.news), IranSamaneh CMS: the same family of markup as Kayhan."""
 
 import re
-from collections.abc import Iterator
 
-from scrapy import Request
-from scrapy.http import Response
-
-from newscrawl.items import ArticleItem
 from newscrawl.layout import Layout
 from newscrawl.spider import NewsSpider
 
@@ -67,19 +62,7 @@ class BornaSpider(NewsSpider):
         ),
     )
 
-    # Contracts for `scrapy check borna` (live, or offline with
-    # -s NEWSCRAWL_REPLAY=tests/fixtures/borna).
-    def parse_feed(self, response: Response) -> Iterator[Request]:
-        """@url https://www.borna.news/fa/rss/allnews
-        @returns requests 1
-        @returns items 0 0
-        """
-        return super().parse_feed(response)
-
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
-        """@url https://www.borna.news/fa/news/2076019
-        @returns items 1 1
-        @returns requests 0 0
-        @scrapes outlet code url title body published published_text text
-        """
-        return super().parse_article(response)
+    # `scrapy check borna` (live, or offline with -s NEWSCRAWL_REPLAY=tests/fixtures/borna):
+    # a feed that links articles, and an article page that gives one whole item.
+    contract_feed_url = "https://www.borna.news/fa/rss/allnews"
+    contract_article_url = "https://www.borna.news/fa/news/2076019"

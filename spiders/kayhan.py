@@ -1,12 +1,7 @@
 """Kayhan (kayhan.ir), IranSamaneh CMS."""
 
 import re
-from collections.abc import Iterator
 
-from scrapy import Request
-from scrapy.http import Response
-
-from newscrawl.items import ArticleItem
 from newscrawl.layout import Layout
 from newscrawl.spider import NewsSpider
 
@@ -67,19 +62,7 @@ class KayhanSpider(NewsSpider):
         ),
     )
 
-    # Contracts for `scrapy check kayhan` (live, or offline with
-    # -s NEWSCRAWL_REPLAY=tests/fixtures/kayhan).
-    def parse_feed(self, response: Response) -> Iterator[Request]:
-        """@url https://kayhan.ir/fa/rss/allnews
-        @returns requests 1
-        @returns items 0 0
-        """
-        return super().parse_feed(response)
-
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
-        """@url https://kayhan.ir/fa/news/260941
-        @returns items 1 1
-        @returns requests 0 0
-        @scrapes outlet code url title body published published_text text
-        """
-        return super().parse_article(response)
+    # `scrapy check kayhan` (live, or offline with -s NEWSCRAWL_REPLAY=tests/fixtures/kayhan):
+    # a feed that links articles, and an article page that gives one whole item.
+    contract_feed_url = "https://kayhan.ir/fa/rss/allnews"
+    contract_article_url = "https://kayhan.ir/fa/news/260941"

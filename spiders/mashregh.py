@@ -1,12 +1,7 @@
 """Mashregh (www.mashreghnews.ir), Nastooh CMS. Short links: mshrgh.ir/<code>."""
 
 import re
-from collections.abc import Iterator
 
-from scrapy import Request
-from scrapy.http import Response
-
-from newscrawl.items import ArticleItem
 from newscrawl.layout import Layout
 from newscrawl.spider import NewsSpider
 
@@ -66,19 +61,7 @@ class MashreghSpider(NewsSpider):
         ),
     )
 
-    # Contracts for `scrapy check mashregh` (live, or offline with
-    # -s NEWSCRAWL_REPLAY=tests/fixtures/mashregh).
-    def parse_feed(self, response: Response) -> Iterator[Request]:
-        """@url https://www.mashreghnews.ir/rss
-        @returns requests 1
-        @returns items 0 0
-        """
-        return super().parse_feed(response)
-
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
-        """@url https://www.mashreghnews.ir/news/1566214
-        @returns items 1 1
-        @returns requests 0 0
-        @scrapes outlet code url title body published published_text text
-        """
-        return super().parse_article(response)
+    # `scrapy check mashregh` (live, or offline with -s NEWSCRAWL_REPLAY=tests/fixtures/mashregh):
+    # a feed that links articles, and an article page that gives one whole item.
+    contract_feed_url = "https://www.mashreghnews.ir/rss"
+    contract_article_url = "https://www.mashreghnews.ir/news/1566214"
