@@ -19,25 +19,21 @@ import sqlite3
 from pathlib import Path
 from typing import Protocol
 
-_SCHEMA = """
+# Where a saved page lives (the same columns in both tables), in SavedPage's field order.
+_LOCATION_COLUMNS = (
+    ("path", "TEXT NOT NULL"),
+    ("record_offset", "INTEGER"),
+    ("status", "INTEGER NOT NULL"),
+    ("content_type", "TEXT"),
+    ("record_length", "INTEGER"),
+)
+_COLUMNS = ", ".join(name for name, _ in _LOCATION_COLUMNS)
+_LOCATION = ", ".join(f"{name} {kind}" for name, kind in _LOCATION_COLUMNS)
+_SCHEMA = f"""
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
-CREATE TABLE urls (
-    key BLOB PRIMARY KEY,
-    path TEXT NOT NULL,
-    record_offset INTEGER,
-    status INTEGER NOT NULL,
-    content_type TEXT,
-    record_length INTEGER
-) WITHOUT ROWID;
-CREATE TABLE articles (
-    key TEXT PRIMARY KEY,
-    path TEXT NOT NULL,
-    record_offset INTEGER,
-    status INTEGER NOT NULL,
-    content_type TEXT,
-    record_length INTEGER
-) WITHOUT ROWID;
+CREATE TABLE urls (key BLOB PRIMARY KEY, {_LOCATION}) WITHOUT ROWID;
+CREATE TABLE articles (key TEXT PRIMARY KEY, {_LOCATION}) WITHOUT ROWID;
 -- A URL exactly as saved (digest) -> its URL key (digest). The key is a function of the URL
 -- alone, so this only ever repeats what canonicalising the URL would give.
 CREATE TABLE exact_urls (
@@ -45,25 +41,19 @@ CREATE TABLE exact_urls (
     key BLOB NOT NULL
 ) WITHOUT ROWID;
 """
+_PLACES = ", ".join("?" * (1 + len(_LOCATION_COLUMNS)))  # the key, then the location
 # Several captures of a URL: a successful one wins over an error, and a later one over an
 # earlier one.
-_ADD_URL = """
-INSERT INTO urls VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (key) DO UPDATE SET
-    path = excluded.path,
-    record_offset = excluded.record_offset,
-    status = excluded.status,
-    content_type = excluded.content_type,
-    record_length = excluded.record_length
+_ADD_URL = f"""
+INSERT INTO urls VALUES ({_PLACES})
+ON CONFLICT (key) DO UPDATE SET {", ".join(f"{n} = excluded.{n}" for n, _ in _LOCATION_COLUMNS)}
 WHERE NOT (urls.status < 300 AND excluded.status >= 300)
 """
-_ADD_ARTICLE = "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)"
+_ADD_ARTICLE = f"INSERT OR REPLACE INTO articles VALUES ({_PLACES})"
 _ADD_EXACT = "INSERT OR IGNORE INTO exact_urls VALUES (?, ?)"
-# In the order of SavedPage's fields.
-_COLUMNS = "path, record_offset, status, content_type, record_length"
 _FIND_EXACT = (
     "SELECT {} FROM exact_urls JOIN urls ON urls.key = exact_urls.key WHERE exact_urls.url = ?"
-).format(", ".join(f"urls.{column}" for column in _COLUMNS.split(", ")))
+).format(", ".join(f"urls.{name}" for name, _ in _LOCATION_COLUMNS))
 # Rows kept in memory before they are written: a few hundred KB at most.
 _BATCH = 1000
 

@@ -48,7 +48,7 @@ class SeenStore(Protocol):
         """Commit and release resources."""
 
 
-def next_record(previous: SeenRecord | None, content_hash: str, now: float) -> SeenRecord:
+def _next_record(previous: SeenRecord | None, content_hash: str, now: float) -> SeenRecord:
     if previous is None:
         return SeenRecord(content_hash, 1, now, now)
     revision = previous.revision + (previous.content_hash != content_hash)
@@ -74,7 +74,7 @@ class StagedSeenStore:
         return found
 
     def record(self, key: ArticleKey, content_hash: str) -> SeenRecord:
-        new = next_record(self.get(key), content_hash, time.time())
+        new = _next_record(self.get(key), content_hash, time.time())
         self._staged[key] = new
         return new
 

@@ -382,16 +382,16 @@ class NewsSpider(scrapy.Spider):
         )
         new = list(self._follow_articles(response, links, "listing"))
         yield from new
-        page = response.meta.get("listing_page", 1)
+        number = response.meta.get("listing_page", 1)
         if not new:
             self.logger.info("Listing %s brings nothing new: not paginating further", response.url)
-        elif self.listing_page_param and page < self.max_pages:
+        elif self.listing_page_param and number < self.max_pages:
             current = url_query_parameter(response.url, self.listing_page_param)
             next_url = with_query_param(
                 response.url, self.listing_page_param, int(current or 1) + 1
             )
             yield scrapy.Request(
-                next_url, callback=self.parse_listing, meta={"listing_page": page + 1}
+                next_url, callback=self.parse_listing, meta={"listing_page": number + 1}
             )
 
     def _usable(self, response: Response, kind: str) -> bool:
@@ -749,8 +749,9 @@ _REFERER_MIDDLEWARE = "scrapy.spidermiddlewares.referer.RefererMiddleware"
 
 def _disable_unless_set(settings: BaseSettings, name: str, path: str) -> None:
     """Disable component ``path`` in the component dict ``name`` unless it is listed there
-    already (by the project or the user): as Scrapy's own ``set_in_component_priority_dict``,
-    regardless of the setting's priority."""
+    already (by the project or the user), regardless of the setting's priority: Scrapy's
+    ``setdefault_in_component_priority_dict`` does this too, but takes the class, and
+    importing a middleware only to disable it is what this avoids."""
     components = settings.getdict(name)
     if path not in components:
         components[path] = None
