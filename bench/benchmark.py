@@ -130,7 +130,9 @@ def run_crawls(jobs: list[CrawlJob], processes: int = 1) -> tuple[list[CrawlRun]
     """Run the crawls, at most ``processes`` at a time; (runs, wall seconds of them all).
     Each child's CPU and peak RSS come from ``os.wait4``: its own rusage, not a sum."""
     pending = list(jobs)
-    running: dict[int, tuple[CrawlJob, float]] = {}
+    # The Popen objects are kept until their child is waited for: a dropped one is polled
+    # (and its child reaped, out from under os.wait4) when the next Popen starts.
+    running: dict[int, tuple[CrawlJob, subprocess.Popen, float]] = {}
     runs: dict[CrawlJob, CrawlRun] = {}
     started_all = time.perf_counter()
     while pending or running:
@@ -143,14 +145,15 @@ def run_crawls(jobs: list[CrawlJob], processes: int = 1) -> tuple[list[CrawlRun]
             child = subprocess.Popen(
                 command, cwd=ROOT, env=_child_env(job.outlet), stdin=subprocess.DEVNULL
             )
-            running[child.pid] = (job, time.perf_counter())
+            running[child.pid] = (job, child, time.perf_counter())
         pid, status, usage = os.wait4(-1, 0)
         if pid not in running:
             continue
-        job, started = running.pop(pid)
+        job, child, started = running.pop(pid)
         wall = time.perf_counter() - started
         cpu = usage.ru_utime + usage.ru_stime
         code = os.waitstatus_to_exitcode(status)
+        child.returncode = code  # reaped here: the Popen must not wait for it again
         runs[job] = _crawl_result(job, code, wall, cpu, usage.ru_maxrss / 1024)
     return [runs[job] for job in jobs], time.perf_counter() - started_all
 
