@@ -41,6 +41,7 @@ import trafilatura
 from bench import OUTLET_VARIABLE
 from bench.corpus import OUTLETS, ROOT, CorpusInfo, build_corpus, count_lines, iter_pages
 from bench.profile import breakdown, load_stats, top_functions
+from newscrawl.article import find_article
 from newscrawl.extraction import extract_body
 from newscrawl.fixtures import make_spider
 from newscrawl.selection import Page
@@ -209,7 +210,7 @@ def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
             parse_cpu += parsed - started
             traf_cpu += done - parsed
             pages += 1
-            found = spider.detect_layout(Page(root))
+            found = find_article(Page(root), type(spider))
             if found is not None:
                 started = time.process_time()
                 extract_body(found.container, found.layout.drop_xpaths)

@@ -58,6 +58,12 @@ def parse_published(text: str) -> datetime:
     raise DateError(f"no date in {text!r}")
 
 
+def shows_time(text: str) -> bool:
+    """Whether a date as shown carries a time of day ("۱۳ تیر ۱۴۰۳ - ۰۸:۳۸"), not the day
+    alone: a day alone is midnight only by convention, a machine-readable time is better."""
+    return re.search(r"\d{1,2}:\d{2}", to_ascii_digits(text)) is not None
+
+
 def _parse_iso(text: str) -> datetime | None:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?", text):
         return None

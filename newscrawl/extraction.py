@@ -25,6 +25,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor, use_config
 
+from newscrawl.body_cleaning import clean_body
+from newscrawl.layout import LINK_BOX_HEADINGS
 from newscrawl.text import ZWNJ
 
 # A printable letter (Ugaritic) that Persian news never contains: survives trafilatura's
@@ -48,6 +50,7 @@ _ALWAYS_DROPPED = (
     "template",
 )
 TABLE_CELL_SEPARATOR = " | "
+_IMAGE_TAGS = ("img", "amp-img")
 
 
 def _container_config() -> ConfigParser:
@@ -59,28 +62,22 @@ def _container_config() -> ConfigParser:
     return config
 
 
-def _options(config: ConfigParser, *, whole_page: bool) -> Extractor:
-    """trafilatura's options, built once: from keyword arguments it would build them (and
-    read its configuration) again on every page."""
-    return Extractor(
-        config=config,
-        output_format="python",
-        fast=not whole_page,
-        recall=not whole_page,
-        comments=False,
-        tables=True,
-        images=False,
-        links=False,
-        formatting=False,
-        dedup=False,
-        with_metadata=False,
-    )
-
-
-_PAGE_CONFIG = use_config()
-_PAGE_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
-_CONTAINER_OPTIONS = _options(_container_config(), whole_page=False)
-_PAGE_OPTIONS = _options(_PAGE_CONFIG, whole_page=True)
+# trafilatura's options, built once: from keyword arguments it would build them (and read
+# its configuration) again on every page. The element given is already the article (a
+# layout's body container, or the fallback's cleaned block): nothing to recall beyond it.
+_OPTIONS = Extractor(
+    config=_container_config(),
+    output_format="python",
+    fast=True,
+    recall=True,
+    comments=False,
+    tables=True,
+    images=False,
+    links=False,
+    formatting=False,
+    dedup=False,
+    with_metadata=False,
+)
 
 
 @dataclass(frozen=True)
@@ -94,27 +91,21 @@ def image_source(img: etree._Element) -> str:
     return img.get("data-src") or img.get("src") or ""
 
 
-def extract_body(
-    element: HtmlElement, drop_xpaths: Iterable[etree.XPath] = (), *, whole_page: bool = False
-) -> ExtractedBody:
-    """The article in ``element`` (the container, or with ``whole_page`` the entire document
-    for the fallback): its paragraphs, and the images that are not in dropped boxes."""
+def extract_body(element: HtmlElement, drop_xpaths: Iterable[etree.XPath] = ()) -> ExtractedBody:
+    """The article in ``element`` (a layout's body container, or the block the structural
+    fallback chose): its paragraphs, and the images that are not in dropped boxes."""
     tree = _prepare(element, drop_xpaths)
-    images = [src.strip() for img in tree.iter("img") if (src := image_source(img)).strip()]
-    return ExtractedBody(_extract_paragraphs(tree, whole_page), images)
+    images = [src.strip() for img in tree.iter(*_IMAGE_TAGS) if (src := image_source(img)).strip()]
+    return ExtractedBody(_extract_paragraphs(tree), images)
 
 
-def extract_paragraphs(
-    element: HtmlElement, drop_xpaths: Iterable[etree.XPath] = (), *, whole_page: bool = False
-) -> list[str]:
+def extract_paragraphs(element: HtmlElement, drop_xpaths: Iterable[etree.XPath] = ()) -> list[str]:
     """Paragraphs of the article in ``element``, with ZWNJs intact; not yet normalised."""
-    return _extract_paragraphs(_prepare(element, drop_xpaths), whole_page)
+    return _extract_paragraphs(_prepare(element, drop_xpaths))
 
 
-def _extract_paragraphs(tree: HtmlElement, whole_page: bool) -> list[str]:
-    document = trafilatura.bare_extraction(
-        tree, options=_PAGE_OPTIONS if whole_page else _CONTAINER_OPTIONS
-    )
+def _extract_paragraphs(tree: HtmlElement) -> list[str]:
+    document = trafilatura.bare_extraction(tree, options=_OPTIONS)
     body = getattr(document, "body", None)
     if body is None:
         return []
@@ -140,6 +131,10 @@ def _prepare(element: HtmlElement, drop_xpaths: Iterable[etree.XPath]) -> HtmlEl
     for xpath in drop_xpaths:
         for node in xpath(root):
             _remove(node)
+    # The container itself (not the <body> made around it): a short container is no caption.
+    body = root.find("body")
+    container = body[0] if element.tag != "html" and len(body) else body
+    clean_body(container, LINK_BOX_HEADINGS, _remove)
     for node in root.iter(*_ALWAYS_DROPPED):
         _remove(node)
     for node in root.iter(*_HEADINGS):

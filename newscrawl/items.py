@@ -17,6 +17,9 @@ class ArticleItem(scrapy.Item):
     body = scrapy.Field()  # paragraphs joined by a blank line
     published = scrapy.Field()  # ISO 8601 with the Asia/Tehran offset of that date
     published_text = scrapy.Field()  # the date as the page shows it
+    # Where ``published`` came from: "visible" (the shown date, when it has a time), else
+    # "article:published_time", "datePublished", "json-ld" or "time" (<time datetime>).
+    published_source = scrapy.Field()
     category = scrapy.Field()
     tags = scrapy.Field()  # list of str
     author = scrapy.Field()  # or None

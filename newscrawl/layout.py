@@ -1,8 +1,17 @@
 """Page layouts: the selectors that find an article's parts on one design of an outlet's
-pages, declared in the outlet's spider, and the boxes no article text is ever in."""
+pages, declared in the outlet's spider (or once for a CMS family, in ``newscrawl/cms/``),
+and the boxes no article text is ever in.
+
+A layout names no wrapper the article must sit in. It is recognised by the parts every
+article has: a body container (``body``) and a title (``title``); the article block is the
+element that holds both (their nearest common ancestor, widened to the nearest element of
+``block`` around it, e.g. ``<article>``), and every other field is looked up inside that
+block only, never on the rest of the page (a related-news teaser has a lead too).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -12,9 +21,18 @@ from newscrawl.selection import xpath_of
 
 Selectors = tuple[str, ...]
 
+# Forms an article block takes on any news site: widening the title/body ancestor to one of
+# these brings in the date line and tags that sit beside the title box. An outlet adds its own.
+ARTICLE_BLOCKS: Selectors = (
+    "article",
+    "[itemtype*='Article']",
+    "#item",
+)
+
 # Boxes that are never article text, whatever the outlet: removed from the body container
 # before extraction (an outlet adds its own in ``Layout.drop``). CSS, or XPath when it
-# starts with "/" or "(".
+# starts with "/" or "(". Class tests are substring tests on purpose: "related_news_box",
+# "box-related" and "relatedNews" are all the same box.
 SHARED_BODY_DROP: Selectors = (
     "[class*='related']",
     "[id*='related']",
@@ -28,73 +46,69 @@ SHARED_BODY_DROP: Selectors = (
     "[class*='ads_']",
     "[class~='ad']",
     "[class*='comment']",
-    "[class*='jwplayer']",
-    "[class*='hideTag']",
     "[class*='newsletter']",
-    # "Read more" / "related news" boxes are recognised by their heading text (below).
+    "[class*='caption']",
 )
-# Headings of in-body link boxes. An element starting with one is dropped when it is short:
-# a whole body that merely starts with such a box must not match.
-LINK_BOX_HEADINGS = (
+# Headings of in-body link boxes ("read more", "related news"). A box starting with one is
+# dropped when it is short; a heading standing alone takes the links after it along
+# (newscrawl/body_cleaning.py).
+LINK_BOX_HEADINGS: tuple[str, ...] = (
     "بیشتر بخوانید",
     "اخبار مرتبط",
     "مطالب مرتبط",
     "بخوانید:",
     "پیشنهاد ما",
-    "این خبر بروز رسانی می",
-    "این خبر به‌روزرسانی می",
+    "پیشنهاد سردبیر",
 )
-_LINK_BOX_XPATH = (
-    "//*[self::div or self::p or self::section or self::aside or self::ul or self::blockquote]"
-    "[string-length(normalize-space(.)) < 600][{}]".format(
-        " or ".join(f"starts-with(normalize-space(.), '{h}')" for h in LINK_BOX_HEADINGS)
+
+
+def starts_with_any_xpath(phrases: tuple[str, ...], max_chars: int = 600) -> str:
+    """XPath of the short blocks whose text starts with one of ``phrases``."""
+    tests = " or ".join(f"starts-with(normalize-space(.), '{p}')" for p in phrases)
+    return (
+        "//*[self::div or self::p or self::section or self::aside or self::ul"
+        f" or self::blockquote][string-length(normalize-space(.)) < {max_chars}][{tests}]"
     )
-)
-SHARED_BODY_DROP += (_LINK_BOX_XPATH,)
+
+
+SHARED_BODY_DROP += (starts_with_any_xpath(LINK_BOX_HEADINGS),)
 
 
 @dataclass(frozen=True)
 class Layout:
     """Selectors of one page design of an outlet. Each field is a tuple of selectors tried
     in order (CSS with parsel's ``::text``/``::attr()``, or XPath); the first that matches
-    wins. ``article`` detects the design: the layout applies when it matches the page."""
+    inside the article block wins."""
 
     name: str
-    article: str
     title: Selectors
     body: Selectors
+    # Elements an article block may be, besides ARTICLE_BLOCKS; none is required.
+    block: Selectors = ()
     uptitle: Selectors = ()
     lead: Selectors = ()
     date: Selectors = ()  # the date as shown
-    published_time: Selectors = ()  # a machine-readable time (meta), preferred for `published`
     code: Selectors = ()
-    category: Selectors = ()
-    tags: Selectors = ()
+    category: Selectors = ()  # breadcrumb entries; looked up on the page if not in the block
+    tags: Selectors = ()  # looked up on the page if not in the block
     author: Selectors = ()
     lead_image: Selectors = ()  # the article's image outside the body (<img> or URL string)
     gallery: Selectors = ()  # <img>s of a photo-news gallery outside the body
     drop: Selectors = ()  # junk inside the body container, besides SHARED_BODY_DROP
 
+    def extend(self, **changes: Selectors | str) -> Layout:
+        """This layout with some fields replaced; a field named ``more_<field>`` adds
+        selectors after the inherited ones (a CMS family's layout, adapted by one outlet)."""
+        for key in [k for k in changes if k.startswith("more_")]:
+            name = key.removeprefix("more_")
+            changes[name] = (*getattr(self, name), *changes.pop(key))
+        return dataclasses.replace(self, **changes)
+
+    @cached_property
+    def block_selector(self) -> str:
+        """One CSS/XPath union of the block forms (tested on ancestors, innermost first)."""
+        return " | ".join(xpath_of(s) for s in (*self.block, *ARTICLE_BLOCKS))
+
     @cached_property
     def drop_xpaths(self) -> tuple[etree.XPath, ...]:
         return tuple(etree.XPath(xpath_of(s)) for s in (*SHARED_BODY_DROP, *self.drop))
-
-
-# Metadata every news page carries, for pages that no layout of their outlet matches.
-FALLBACK_LAYOUT = Layout(
-    name="fallback",
-    article="html",
-    title=("meta[property='og:title']::attr(content)", "h1", "title"),
-    body=("body",),
-    lead=("meta[property='og:description']::attr(content)",),
-    published_time=(
-        "meta[property='article:published_time']::attr(content)",
-        "meta[itemprop='datePublished']::attr(content)",
-        "time::attr(datetime)",
-    ),
-    lead_image=("meta[property='og:image']::attr(content)",),
-)
-SHARED_FALLBACK_DROP = tuple(
-    etree.XPath(xpath_of(s))
-    for s in ("header", "footer", "nav", "aside", "[class*='menu']", *SHARED_BODY_DROP)
-)

@@ -190,3 +190,18 @@ def node_text(node: Node) -> str:
         return node
     # Inline markup splits words ("می<b>‌</b>کند"): concatenate as a browser renders it.
     return "".join(_TEXT_NODES(node))
+
+
+@lru_cache(maxsize=4096)
+def _scoped_xpath(selector: str) -> str:
+    # CSS translates to "descendant-or-self::…" (relative already); an XPath of ours starts
+    # at the document root ("//…"), made relative to the context here.
+    return "." + selector if is_xpath(selector) and selector.startswith("/") else xpath_of(selector)
+
+
+def select_in(element: etree._Element, selector: str) -> list[Node]:
+    """The nodes ``selector`` matches inside ``element`` (itself included), document order.
+    Strings keep their parent element (``getparent()``): where a text came from matters
+    to the article parser (inside a teaser box or not)."""
+    result = element.xpath(_scoped_xpath(selector), namespaces=_NAMESPACES, smart_strings=True)
+    return result if isinstance(result, list) else [result]

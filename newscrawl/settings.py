@@ -95,6 +95,7 @@ FEED_EXPORT_FIELDS = [
     "body",
     "published",
     "published_text",
+    "published_source",
     "category",
     "tags",
     "author",

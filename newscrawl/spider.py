@@ -25,7 +25,6 @@ import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -41,58 +40,19 @@ from scrapy.settings import BaseSettings
 from w3lib.url import url_query_parameter
 
 from newscrawl import user_agent
-from newscrawl.dates import DateError, parse_day, parse_published
+from newscrawl.article import Note, Skip, canonical_url, parse_article
+from newscrawl.dates import parse_day
 from newscrawl.discovery import (
     archive_start_urls,
     parse_code_range,
     with_query_param,
 )
 from newscrawl.distributed import claim_seeding, redis_mode_settings
-from newscrawl.document import render_document
-from newscrawl.extraction import ExtractedBody, extract_body, image_source
 from newscrawl.items import ArticleItem
-from newscrawl.layout import (
-    FALLBACK_LAYOUT,
-    SHARED_FALLBACK_DROP,
-    Layout,
-    Selectors,
-)
-from newscrawl.pages import (
-    LISTING_MIN_ARTICLE_LINKS,
-    has_soft_404_text,
-    is_cdn_challenge,
-    is_html,
-    is_truncated,
-)
-from newscrawl.selection import Page, node_text
+from newscrawl.layout import Layout, Selectors
+from newscrawl.pages import is_cdn_challenge, is_html, is_truncated
+from newscrawl.selection import Page
 from newscrawl.state import crawl_state
-from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
-
-# Editorial notes that are not article text, when they stand as a paragraph of their own
-# (so no element selector can drop them), matched on normalised text.
-BOILERPLATE_PARAGRAPHS = re.compile(
-    r"^(?:این خبر (?:بروز|به[ \u200c]?روز) ?[\u200c]?رسانی می[ \u200c]?شود)\s*[.…]*$"
-)
-# A paragraph this long that comes again word for word is a copy (a hidden mobile version of
-# the article inside the container, a pull quote), never new text.
-REPEAT_MIN_CHARS = 40
-# An article code as it may reach a file name (pipelines/text_files.py refuses others too).
-_PLAUSIBLE_CODE = re.compile(r"[0-9]{1,20}")
-HOME_CRUMBS = frozenset({"صفحه نخست", "خانه", "صفحه اصلی", "خبرگزاری", "Home"})
-_DIGITS = re.compile(r"\d+")
-# A label ends with a colon and holds no digit (the time "۲۲:۱۵" has a colon too).
-_DATE_LABEL = re.compile(r"^[^:：\d۰-۹]{1,30}[:：]\s*")
-_AUTHOR_LABEL = re.compile(r"^[^:：]{1,24}[:：]\s*")
-
-
-@dataclass(frozen=True, slots=True)
-class LayoutMatch:
-    """A layout found on a page, with its body container and title (None: the fallback)."""
-
-    layout: Layout
-    container: etree._Element | None
-    title: str | None
-
 
 # (URL attribute, callback, contracts): a feed links articles and gives no item; an article
 # page gives one item with every field the seed format needs, and no request.
@@ -116,13 +76,8 @@ def _with_contracts(callback: Callable[..., Any], url: str, contracts: str) -> C
     return checked
 
 
-class SkipPage(Exception):
-    """A response that yields no item; ``reason`` names its stat ``skip/<reason>``."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(reason, detail)
-        self.reason = reason
-        self.detail = detail
+# Kept under its old name for callers of the spider's parse methods.
+SkipPage = Skip
 
 
 class NewsSpider(scrapy.Spider):
@@ -274,14 +229,7 @@ class NewsSpider(scrapy.Spider):
 
     def canonical_article_url(self, *urls: str) -> str | None:
         """The canonical URL, from the first of ``urls`` that carries every part it needs."""
-        for url in urls:
-            match = self.match_article(url) if url else None
-            if match:
-                try:
-                    return self.canonical_url.format(**match.groupdict())
-                except (KeyError, IndexError):
-                    continue
-        return None
+        return canonical_url(type(self), *urls)
 
     def request_url(self, url: str) -> str:
         """An article link as it is fetched: https, no query string or fragment (tracking
@@ -455,256 +403,46 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         try:
             yield self.build_item(response)
-        except SkipPage as skip:
+        except Skip as skip:
             self._skip(response, skip)
 
-    def _skip(self, response: Response, skip: SkipPage) -> None:
+    def _skip(self, response: Response, skip: Skip) -> None:
         self.crawler.stats.inc_value(f"skip/{skip.reason}")
         level = logging.WARNING if skip.reason in _LOUD_SKIPS else logging.INFO
         detail = f" ({skip.detail})" if skip.detail else ""
         self.logger.log(level, "No item from %s: %s%s", response.url, skip.reason, detail)
 
     def build_item(self, response: Response) -> ArticleItem:
-        """The item of an article page; raises SkipPage for anything that is not one."""
+        """The item of an article page (``newscrawl.article`` parses it); raises Skip for
+        anything that is not one. What the parser noted is counted and logged here."""
         if is_cdn_challenge(response):
-            raise SkipPage("cdn_challenge", f"HTTP {response.status}")
+            raise Skip("cdn_challenge", f"HTTP {response.status}")
         if response.status != 200:
-            raise SkipPage(f"http_{response.status}")
+            raise Skip(f"http_{response.status}")
         if not is_html(response):
-            raise SkipPage("not_html", response.headers.get("Content-Type", b"").decode())
+            raise Skip("not_html", response.headers.get("Content-Type", b"").decode())
         if is_truncated(response):
-            raise SkipPage("truncated", f"no </body> or </html> in {len(response.body)} bytes")
-        page = Page(response.selector.root)
-        found = self.detect_layout(page)
-        if found is None:
-            # Only a page no layout matches can be the "not found" page: the selectors of
-            # a soft 404 need not run on every article.
-            if any(page.exists(s) for s in self.soft_404):
-                raise SkipPage("soft_404")
-            found = LayoutMatch(self._fallback_layout(response, page), None, None)
+            raise Skip("truncated", f"no </body> or </html> in {len(response.body)} bytes")
+        notes: list[Note] = []
+        try:
+            article = parse_article(
+                response.url,
+                response.selector.root,
+                type(self),
+                request_url=response.request.url if response.request else "",
+                strip_zwnj=self.strip_zwnj,
+                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                notes=notes,
+            )
+        finally:
+            for note in notes:
+                self.crawler.stats.inc_value(note.stat, note.count)
+                self.logger.log(note.level, note.message)
         # Article pages parsed, the base of the fallback share (newscrawl/layout_watch.py).
         self.crawler.stats.inc_value("extract/articles")
-        return self._item(response, page, found)
-
-    def detect_layout(self, page: Page) -> LayoutMatch | None:
-        """The first declared layout whose article block, title and body container are all on
-        the page (a listing built of <article> teasers has no body container); with the
-        container and title found, so that nothing is looked up twice."""
-        for layout in self.layouts:
-            if not page.exists(layout.article):
-                continue
-            container = next((found[0] for s in layout.body if (found := page.select(s))), None)
-            if not isinstance(container, etree._Element):  # none, or a selector of text
-                continue
-            title = self._first_text(page, layout.title)
-            if title:
-                return LayoutMatch(layout, container, title)
-        return None
-
-    def _fallback_layout(self, response: Response, page: Page) -> Layout:
-        text = normalize_line(" ".join(page.select("//body//text()")))
-        if has_soft_404_text(text[:5000]) and not page.exists("article"):
-            raise SkipPage("soft_404")
-        article_links = {
-            self.article_key(response.urljoin(href)) for href in page.select("a::attr(href)")
-        } - {None, self.article_key(response.url)}
-        looks_like_listing = (
-            not self.match_article(response.url) or len(article_links) >= LISTING_MIN_ARTICLE_LINKS
-        )
-        if looks_like_listing and not page.exists("meta[property='og:type'][content='article']"):
-            raise SkipPage("listing", f"{len(article_links)} article links, no article layout")
-        self.crawler.stats.inc_value("extract/fallback")
-        self.logger.warning(
-            "No %s layout matches %s: whole-page extraction", self.name, response.url
-        )
-        return FALLBACK_LAYOUT
-
-    def _item(self, response: Response, page: Page, found: LayoutMatch) -> ArticleItem:
-        layout = found.layout
-        code = self._code(response, page, layout)
-        title = found.title or self._first_text(page, layout.title)
-        if not title:
-            raise SkipPage("no_title")
-        if found.container is None:
-            body = extract_body(page.root, SHARED_FALLBACK_DROP, whole_page=True)
-            body = ExtractedBody(body.paragraphs, [])  # a whole page's images are not the article's
-        else:
-            # The first container: a second match is a copy (a hidden mobile block) or
-            # something else that shares the class name.
-            body = extract_body(found.container, layout.drop_xpaths)
-        paragraphs = [
-            p
-            for p in normalize_paragraphs(body.paragraphs, strip_zwnj=self.strip_zwnj)
-            if not BOILERPLATE_PARAGRAPHS.match(p)
-        ]
-        paragraphs = self._without_repeats(response, paragraphs)
-        uptitle = self._first_text(page, layout.uptitle)
-        lead = self._first_text(page, layout.lead)
-        # Some CMSs repeat the lead or title as the body's first paragraph.
-        while paragraphs and paragraphs[0] in (lead, title):
-            paragraphs.pop(0)
-        if not paragraphs:  # checked last: a body holding only its lead is empty too
-            raise SkipPage("empty_body", f"layout {layout.name}")
-        published_text = self._date_text(page, layout)
-        published = self._published(response, page, layout, published_text)
-        item = ArticleItem(
-            outlet=self.name,
-            code=code,
-            url=self.canonical_article_url(
-                response.url,
-                self._page_canonical(response, page),
-                response.request.url if response.request else "",
-            )
-            or self.request_url(response.url),
-            title=title,
-            uptitle=uptitle,
-            lead=lead,
-            body="\n\n".join(paragraphs),
-            published=published.isoformat() if published else None,
-            published_text=published_text,
-            category=self._category(page, layout),
-            tags=self._texts(page, layout.tags),
-            author=self._author(page, layout),
-            images=self._images(response, page, layout, body.image_sources),
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
-        item["text"] = render_document(
-            domain=self.domain,
-            code=code,
-            published=published,
-            uptitle=uptitle,
-            title=title,
-            lead=lead,
-            paragraphs=paragraphs,
-        )
+        item = ArticleItem(**article.fields)
+        item["text"] = article.text
         return item
-
-    def _code(self, response: Response, page: Page, layout: Layout) -> str:
-        match = self.match_article(response.url) or (
-            self.match_article(response.request.url) if response.request else None
-        )
-        url_code = match["code"] if match else None
-        shown = to_ascii_digits(" ".join(self._select_texts(page, layout.code)))
-        page_code = next(iter(_DIGITS.findall(shown)), None)
-        if url_code and page_code and url_code != page_code:
-            raise SkipPage("code_mismatch", f"URL says {url_code}, page says {page_code}")
-        code = url_code or page_code
-        if not code:
-            raise SkipPage("no_code")
-        if not _PLAUSIBLE_CODE.fullmatch(code):  # absurdly long, or digits of another script
-            raise SkipPage("bad_code", f"{code[:40]}… ({len(code)} characters)")
-        return code
-
-    def _without_repeats(self, response: Response, paragraphs: list[str]) -> list[str]:
-        """The paragraphs without a copy of them (counted, logged): a long paragraph seen
-        before is dropped, and so is a short one seen before (a subheading) that borders a
-        dropped one. Short repeats on their own ("***") stay."""
-        seen: set[str] = set()
-        earlier: list[bool] = []
-        long_repeat: list[bool] = []
-        for paragraph in paragraphs:
-            earlier.append(paragraph in seen)
-            long_repeat.append(earlier[-1] and len(paragraph) >= REPEAT_MIN_CHARS)
-            seen.add(paragraph)
-        kept: list[str] = []
-        dropped_previous = False
-        for i, paragraph in enumerate(paragraphs):
-            next_is_copy = i + 1 < len(paragraphs) and long_repeat[i + 1]
-            dropped_previous = long_repeat[i] or (earlier[i] and (dropped_previous or next_is_copy))
-            if not dropped_previous:
-                kept.append(paragraph)
-        if len(kept) < len(paragraphs):
-            dropped = len(paragraphs) - len(kept)
-            self.crawler.stats.inc_value("extract/repeated_paragraphs", dropped)
-            self.logger.info("Dropped %d repeated paragraphs (a copy) on %s", dropped, response.url)
-        return kept
-
-    def _published(
-        self, response: Response, page: Page, layout: Layout, shown: str | None
-    ) -> datetime | None:
-        for raw in (self._first_raw(page, layout.published_time), shown):
-            if not raw:
-                continue
-            try:
-                return parse_published(raw)
-            except DateError as error:
-                self.crawler.stats.inc_value("date/invalid")
-                self.logger.warning("Bad date on %s: %s", response.url, error)
-        self.crawler.stats.inc_value("date/missing")
-        return None
-
-    def _page_canonical(self, response: Response, page: Page) -> str:
-        href = next(iter(page.select("link[rel='canonical']::attr(href)")), None)
-        return response.urljoin(href) if href else ""
-
-    def _date_text(self, page: Page, layout: Layout) -> str | None:
-        """The date as shown, without a label such as "تاریخ انتشار :"."""
-        shown = self._first_text(page, layout.date)
-        return normalize_optional(_DATE_LABEL.sub("", shown)) if shown else None
-
-    def _author(self, page: Page, layout: Layout) -> str | None:
-        """The author's name, without a label such as "نویسنده:" or "خبرنگار:"."""
-        shown = self._first_text(page, layout.author)
-        return normalize_optional(_AUTHOR_LABEL.sub("", shown)) if shown else None
-
-    def _category(self, page: Page, layout: Layout) -> str | None:
-        crumbs = [c for c in self._texts(page, layout.category) if c not in HOME_CRUMBS]
-        return crumbs[-1] if crumbs else None
-
-    def _images(
-        self, response: Response, page: Page, layout: Layout, in_body: list[str]
-    ) -> list[str]:
-        """The lead image, the body's own images, a gallery's: absolute, once each."""
-        sources: list[str] = []
-        for selector in layout.lead_image:
-            for node in page.select(selector):
-                sources.append(node if isinstance(node, str) else image_source(node))
-            if sources:
-                break
-        gallery = [
-            image_source(node)
-            for selector in layout.gallery
-            for node in page.select(selector)
-            if not isinstance(node, str)
-        ]
-        urls: list[str] = []
-        for src in (*sources, *in_body, *gallery):
-            src = src.strip()
-            if src and not src.startswith("data:"):
-                absolute = response.urljoin(src)
-                if absolute not in urls:
-                    urls.append(absolute)
-        return urls
-
-    # --- field helpers -------------------------------------------------------------------
-    def _select_texts(self, page: Page, selectors: Selectors) -> list[str]:
-        for selector in selectors:
-            texts = [t for t in (node_text(n) for n in page.select(selector)) if t.strip()]
-            if texts:
-                return texts
-        return []
-
-    def _texts(self, page: Page, selectors: Selectors) -> list[str]:
-        out: list[str] = []
-        for text in self._select_texts(page, selectors):
-            clean = normalize_line(text, strip_zwnj=self.strip_zwnj).lstrip("#").strip()
-            if clean and clean not in out:
-                out.append(clean)
-        return out
-
-    def _first_text(self, page: Page, selectors: Selectors) -> str | None:
-        """The text of the first matching element (or all matching text nodes, joined)."""
-        for selector in selectors:
-            nodes = [n for n in page.select(selector) if node_text(n).strip()]
-            if nodes:
-                picked = nodes if isinstance(nodes[0], str) else nodes[:1]
-                text = " ".join(node_text(n) for n in picked)
-                return normalize_optional(text, strip_zwnj=self.strip_zwnj)
-        return None
-
-    def _first_raw(self, page: Page, selectors: Selectors) -> str | None:
-        texts = self._select_texts(page, selectors)
-        return texts[0] if texts else None
 
 
 _LOUD_SKIPS = frozenset(

@@ -2,6 +2,7 @@
 
 import re
 
+from newscrawl.cms import iransamaneh
 from newscrawl.layout import Layout
 from newscrawl.spider import NewsSpider
 
@@ -20,35 +21,22 @@ class BornaSpider(NewsSpider):
         r"^https?://(?:www\.)?borna\.news/fa/(?:amp/)?(?:news|print)/(?P<code>\d+)(?:[/?#]|$)"
     )
     canonical_url = "https://www.borna.news/fa/news/{code}"
-    soft_404 = ("div.error_container",)
-    listing_area = (".archive_content", ".linear_news")
-    listing_page_param = "p"
+    soft_404 = iransamaneh.SOFT_404
+    listing_area = iransamaneh.LISTING_AREA
+    listing_page_param = iransamaneh.LISTING_PAGE_PARAM
     archive_url = (
         "https://www.borna.news/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100"
         "&from_date={from_jalali}&to_date={to_jalali}&p=1"
     )
     code_url = "https://www.borna.news/fa/news/{code}"  # codes are sequential
     layouts = (
-        Layout(
-            name="iransamaneh",
-            article=".margin_bt_fari div[style*='direction'], .margin_bt_fari",
-            title=("h1.title", ".margin_bt_fari h1", "h1"),
-            uptitle=(".rutitr",),
-            lead=(".subtitle",),
-            body=(".body_news", ".body"),
-            date=(".news_pdate_c::text", ".news_pdate_c"),
-            code=(".news_id_c",),
-            category=(".news_path a", ".news_cat_c"),
-            tags=(".tags_title a",),
-            author=(".author_name", ".news_author"),
-            lead_image=("img.img_news", ".img_news img"),
-            gallery=(".image_set img", ".photo_gallery img"),
-        ),
+        # The IranSamaneh design of both Kayhan and Borna (newscrawl/cms/iransamaneh.py).
+        iransamaneh.LAYOUT,
         # The older IranSamaneh theme of the archive (about 2013-2018): a table layout, the
         # title in a div (the page's h1 is the logo), text separated by <br>s.
         Layout(
             name="legacy-2016",
-            article="td.news_td div.news_box",
+            block=("td.news_td div.news_box",),
             title=("div.news_box .news_title",),
             uptitle=("div.news_box .news_rutitr",),
             lead=("div.news_box .news_lead",),

@@ -2,6 +2,7 @@
 
 import re
 
+from newscrawl.cms import iransamaneh
 from newscrawl.layout import Layout
 from newscrawl.spider import NewsSpider
 
@@ -19,36 +20,22 @@ class KayhanSpider(NewsSpider):
         r"^https?://(?:www\.)?kayhan\.ir/fa/(?:amp/)?(?:news|print)/(?P<code>\d+)(?:[/?#]|$)"
     )
     canonical_url = "https://kayhan.ir/fa/news/{code}"
-    soft_404 = ("div.error_container",)
-    listing_area = (".archive_content", ".linear_news")
-    listing_page_param = "p"
+    soft_404 = iransamaneh.SOFT_404
+    listing_area = iransamaneh.LISTING_AREA
+    listing_page_param = iransamaneh.LISTING_PAGE_PARAM
     archive_url = (
         "https://kayhan.ir/fa/archive?service_id=-1&sec_id=-1&cat_id=-1&rpp=100"
         "&from_date={from_jalali}&to_date={to_jalali}&p=1"
     )
     code_url = "https://kayhan.ir/fa/news/{code}"  # codes are sequential
     layouts = (
-        Layout(
-            name="iransamaneh",
-            article=".margin_bt_fari div[style*='direction'], .margin_bt_fari",
-            title=("h1.title", ".margin_bt_fari h1"),
-            uptitle=(".rutitr",),
-            lead=(".subtitle",),
-            body=(".body_news", ".body"),
-            # "<span>تاریخ انتشار :</span> ۰۷ اسفند ۱۴۰۱ - ۲۲:۱۵": the text beside the label.
-            date=(".news_pdate_c::text", ".news_pdate_c"),
-            code=(".news_id_c",),
-            category=(".news_path a", ".news_cat_c"),
-            tags=(".tags_title a",),
-            author=(".author_name", ".news_author"),
-            lead_image=("img.img_news", ".img_news img"),
-            gallery=(".image_set img", ".photo_gallery img"),
-        ),
+        # The IranSamaneh design of both Kayhan and Borna (newscrawl/cms/iransamaneh.py).
+        iransamaneh.LAYOUT,
         # The older IranSamaneh theme of the archive (about 2012-2017): a table layout, the
         # title in an h2, paragraphs pasted from Word.
         Layout(
             name="legacy-2015",
-            article="div.news_content_box",
+            block=("div.news_content_box",),
             title=("div.news_content_box h2.newsTitle",),
             uptitle=(".newsRutitr",),
             lead=(".newsLead",),

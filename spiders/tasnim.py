@@ -2,8 +2,14 @@
 
 import re
 
+from newscrawl.article import ArticleMatch
 from newscrawl.layout import Layout
 from newscrawl.spider import NewsSpider
+
+# "این خبر بروز رسانی می شود..." (this news is being updated), however it is spelled.
+UPDATE_NOTICE = re.compile(
+    r"^این خبر (?:بروز|به[ \u200c]?روز) ?[\u200c]?رسانی می[ \u200c]?شود\s*[.…]*$"
+)
 
 
 class TasnimSpider(NewsSpider):
@@ -30,26 +36,24 @@ class TasnimSpider(NewsSpider):
     layouts = (
         Layout(
             name="single-news",
-            article="article.single-news",
-            title=("article.single-news h1.title", "h1.title", "article.single-news h1"),
+            block=("article.single-news",),
+            title=("h1.title", "h1"),
             uptitle=(".kicker",),
             lead=(".lead",),
-            body=(".story", "article.single-news [itemprop='articleBody']"),
+            body=(".story", "[itemprop='articleBody']"),
             # li.time nests other <li>s: only its own text node is the date.
             date=("li.time::text", "li.time"),
             category=("li.service",),
             tags=(".tags li",),
             author=(".author", ".reporter"),
-            lead_image=(
-                "article.single-news figure.lead-image img",
-                "article.single-news .contain-img img",
-            ),
+            lead_image=("figure.lead-image img", ".contain-img img"),
+            # Seen in the wild (OUTLETS.md): the video player and "hideTag" nodes.
             drop=(".jwplayer", ".hideTag", ".video-player"),
         ),
         # The site's first design (about 2012-2016), still served for archive pages.
         Layout(
             name="legacy-2014",
-            article="div.full-news",
+            block=("div.full-news",),
             title=("div.full-news h1.news-title",),
             uptitle=("div.full-news .rutitr",),
             lead=("div.full-news .lead-text",),
@@ -63,6 +67,11 @@ class TasnimSpider(NewsSpider):
             drop=(".flash-player",),
         ),
     )
+
+    @classmethod
+    def rule_body(cls, paragraphs: list[str], match: ArticleMatch) -> list[str]:
+        """Tasnim's "this news is being updated..." note, a paragraph of its own."""
+        return [p for p in paragraphs if not UPDATE_NOTICE.match(p)]
 
     # `scrapy check tasnim` (live, or offline with -s NEWSCRAWL_REPLAY=tests/fixtures/tasnim):
     # a feed that links articles, and an article page that gives one whole item.

@@ -12,6 +12,7 @@ import pytest
 from conftest import FIXTURES, assert_item_matches, make_response
 from crawl_helpers import run_crawl
 
+from newscrawl.article import without_repeats
 from newscrawl.encoding import CharsetCorrectionMiddleware
 from newscrawl.fixtures import make_spider, page_response
 from newscrawl.replay import MANIFEST_NAME, load_response, read_manifest
@@ -126,19 +127,37 @@ def test_wrong_declared_charset_is_corrected(caplog, file_name, code, really):
         ("date-malformed.html", "۰۷ اسفن ۱۴۰۱ - ۲۵:۷۰"),
     ],
 )
-def test_impossible_or_malformed_date_keeps_the_article_without_a_date(caplog, file_name, shown):
+def test_impossible_or_malformed_date_is_replaced_by_the_machine_readable_one(
+    caplog, file_name, shown
+):
+    """The page's JSON-LD still holds its real time: that one dates the article."""
     url = urls_of(file_name)[0]
     with caplog.at_level(logging.INFO):
         [item], stats = parse(file_name)
     code = re.search(r"\d+$", url)[0]
-    expected = {**expected_item(code), "published": None, "published_text": shown}
+    expected = {**expected_item(code), "published_text": shown}
     assert_item_matches(dict(item), expected)
-    assert "تاریخ انتشار" not in item["text"]  # no invented date line in the document
+    assert item["published_source"] == "json-ld"
     assert stats["date/invalid"] == 1
     assert any(
         r.levelno == logging.WARNING and r.getMessage().startswith(f"Bad date on {url}")
         for r in caplog.records
     )
+
+
+@pytest.mark.parametrize("file_name", ["date-30-esfand-1401.html", "date-malformed.html"])
+def test_impossible_date_and_no_machine_readable_one_keeps_the_article_without_a_date(
+    file_name,
+):
+    url = urls_of(file_name)[0]
+    [page] = {p for u, p in PAGES if p.path.name == file_name}
+    html = re.sub(rb'"datePublished": "[^"]*",', b"", page.path.read_bytes())
+    spider = make_spider("kayhan")
+    [item] = list(spider.parse_article(make_response(url, html)))
+    assert item["published"] is None and item["published_source"] is None
+    assert "تاریخ انتشار" not in item["text"]  # no invented date line in the document
+    stats = spider.crawler.stats.get_stats()
+    assert stats["date/invalid"] == 1 and stats["date/missing"] == 1
 
 
 def test_traversal_in_url_or_shown_code_never_names_a_file(tmp_path: Path):
@@ -185,12 +204,9 @@ def test_mobile_copy_comes_out_once_in_other_forms(form):
 
 def test_short_repeats_that_are_no_copy_stay():
     """A separator or a recurring short line is text, not a copy."""
-    spider = make_spider("kayhan")
     long_a, long_b = "الف " * 20, "ب " * 30
     paragraphs = [long_a.strip(), "***", long_b.strip(), "***", "پرسش:", "پاسخ", "پرسش:"]
-    assert spider._without_repeats(make_response("https://kayhan.ir/", b""), paragraphs) == (
-        paragraphs
-    )
+    assert without_repeats(paragraphs) == (paragraphs, 0)
 
 
 # --- all of them in one replay crawl ---------------------------------------------------------

@@ -7,7 +7,7 @@ from newscrawl.extraction import extract_paragraphs
 from newscrawl.layout import Layout
 from newscrawl.text import ZWNJ
 
-LAYOUT = Layout(name="t", article="body", title=("h1",), body=(".body",))
+LAYOUT = Layout(name="t", title=("h1",), body=(".body",))
 
 
 def body_of(html: str) -> list[str]:

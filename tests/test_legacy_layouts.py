@@ -5,21 +5,16 @@ import lxml.html
 import pytest
 from conftest import OUTLETS, article_fixtures, fixture_response, make_spider
 
+from newscrawl.article import find_article, match_layout
 from newscrawl.extraction import extract_paragraphs
 from newscrawl.fixtures import page_response
 from newscrawl.selection import Page
 
 
 def matching_layouts(spider, response) -> list[str]:
-    # parsel's own CSS evaluation, independent of newscrawl.selection.
-    parsed = response.selector
-    return [
-        layout.name
-        for layout in spider.layouts
-        if parsed.css(layout.article)
-        and any(parsed.css(s) for s in layout.body)
-        and spider._first_text(Page(parsed.root), layout.title)
-    ]
+    """Every layout whose title and body container are on the page (not only the first)."""
+    page = Page(response.selector.root)
+    return [layout.name for layout in spider.layouts if match_layout(page, layout) is not None]
 
 
 @pytest.mark.parametrize("outlet", OUTLETS)
@@ -32,7 +27,8 @@ def test_every_layout_has_fixtures_and_each_page_matches_one_layout(outlet):
         matches = matching_layouts(spider, response)
         # Exactly one: the choice does not depend on the order the layouts are tried in.
         assert len(matches) == 1, (fixture.id, matches)
-        assert spider.detect_layout(Page(response.selector.root)).layout.name == matches[0]
+        found = find_article(Page(response.selector.root), type(spider))
+        assert found.layout_name == matches[0]
         used.append(matches[0])
     assert set(used) == {layout.name for layout in spider.layouts}, "a layout without a page"
 

@@ -13,6 +13,7 @@ from conftest import (
 )
 
 from newscrawl.fixtures import page_response
+from newscrawl.quality import token_scores
 
 ARTICLES = article_fixtures()
 
@@ -68,8 +69,9 @@ def test_feed_and_listing_discover_every_article(outlet):
 
 
 @pytest.mark.parametrize("fixture", [article_fixtures(o)[0] for o in OUTLETS], ids=OUTLETS)
-def test_unknown_layout_falls_back_to_whole_page_extraction(fixture):
-    """A redesign nobody declared: class names gone. The article still comes out, counted."""
+def test_unknown_layout_falls_back_to_the_structural_fallback(fixture):
+    """A redesign nobody declared: class names gone. The article still comes out, counted,
+    and its body is the article's, not the page's."""
     html = re.sub(rb'\s(class|id|style|itemprop)="[^"]*"', b"", fixture.page.path.read_bytes())
     spider = make_spider(fixture.outlet)
     [item] = list(spider.parse_article(make_response(fixture.url, html)))
@@ -77,6 +79,7 @@ def test_unknown_layout_falls_back_to_whole_page_extraction(fixture):
     assert item["code"] == fixture.expected["code"]
     first_paragraph = fixture.expected["body"].split("\n\n")[0]
     assert first_paragraph[:40] in item["body"]
+    assert token_scores(item["body"], fixture.expected["body"])[2] >= 0.9
 
 
 @pytest.mark.parametrize(

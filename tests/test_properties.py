@@ -16,12 +16,13 @@ from conftest import FIXTURES, OUTLETS, make_response
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from newscrawl.article import fallback_drop
 from newscrawl.dates import MONTHS, TEHRAN, DateError, format_published, parse_published
 from newscrawl.extraction import extract_body
 from newscrawl.fixtures import make_spider
-from newscrawl.layout import SHARED_FALLBACK_DROP
 from newscrawl.spider import NewsSpider
 from newscrawl.text import ZWNJ, normalize_line, normalize_paragraphs
+from spiders.kayhan import KayhanSpider
 
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -298,9 +299,10 @@ def assert_sane(item) -> None:
 def test_extract_body_never_raises(html):
     """On the whole page (the fallback) and on containers, as the spider calls it."""
     page = make_response(ARTICLE_URLS["kayhan"], html).selector
-    whole = extract_body(page.root, SHARED_FALLBACK_DROP, whole_page=True)
+    drop = fallback_drop(KayhanSpider)
+    whole = extract_body(page.root, drop)
     containers = [node.root for node in page.css("div, article, p")[:5]]
-    parts = [extract_body(c, SHARED_FALLBACK_DROP) for c in containers]
+    parts = [extract_body(c, drop) for c in containers]
     for body in (whole, *parts):
         assert all(isinstance(p, str) and "\U00010380" not in p for p in body.paragraphs)
 

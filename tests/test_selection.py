@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from parsel import Selector
 
 from newscrawl.fixtures import page_response
-from newscrawl.layout import FALLBACK_LAYOUT, SHARED_BODY_DROP
+from newscrawl.layout import ARTICLE_BLOCKS, SHARED_BODY_DROP
 from newscrawl.selection import Page, compile_selector
 
 
@@ -113,19 +113,19 @@ def test_a_class_led_selector_uses_the_class_index_and_a_tag_led_one_does_not():
 
 def declared_selectors() -> set[str]:
     """Every selector the outlets declare, and the shared ones."""
-    found = set(SHARED_BODY_DROP)
+    found = {*SHARED_BODY_DROP, *ARTICLE_BLOCKS}
     for outlet in OUTLETS:
         spider = make_spider(outlet)
         found.update(spider.soft_404, spider.listing_area)
-        for layout in (*spider.layouts, FALLBACK_LAYOUT):
-            found.add(layout.article)
+        for layout in spider.layouts:
+            found.update(layout.block)
             for field in FIELDS:
                 found.update(getattr(layout, field))
     return found
 
 
 FIELDS = (
-    "title", "body", "uptitle", "lead", "date", "published_time", "code", "category", "tags",
+    "title", "body", "uptitle", "lead", "date", "code", "category", "tags",
     "author", "lead_image", "gallery", "drop",
 )  # fmt: skip
 

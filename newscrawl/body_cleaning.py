@@ -1,0 +1,209 @@
+"""What is not article text inside an article's body container, recognised by structure
+rather than by tag or class name alone (a caption need not be a ``<figcaption>``):
+
+- a caption: the short text attached to an image or player — inside the same small wrapper
+  (``<figure><img><span>…``, ``<p><img><br>…``), or the short block right after it whose
+  shape (``<span>``, ``<p><span>``, a caption class) is not the shape of the body's
+  paragraphs;
+- a player block: a video/audio/iframe element (or an element named a player) with the
+  short text around it (its title, "download" lines);
+- a link box: a "read more" heading standing alone (``<p>بیشتر بخوانید:</p>``) together
+  with the link paragraphs that follow it, and a list made only of links.
+
+Images are kept where they are: only the text of captions goes (the body's images are
+still collected from the container).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from lxml import etree
+
+from newscrawl.text import normalize_line
+
+MEDIA_TAGS = frozenset({"img", "amp-img", "picture", "svg", "amp-anim"})
+PLAYER_TAGS = frozenset(
+    {"video", "amp-video", "audio", "amp-audio", "iframe", "amp-iframe", "object", "embed"}
+    | {"amp-youtube", "amp-jwplayer", "amp-brightcove"}
+)
+# A class or id naming a player (aparat, jwplayer and the CMSs' own players all say so).
+_PLAYER_HINT = "player"
+CAPTION_MAX_CHARS = 250
+PLAYER_TEXT_MAX_CHARS = 150
+_INLINE_WRAPPERS = frozenset({"span", "em", "i", "small", "font", "cite", "sub"})
+_CAPTION_TAGS = frozenset({"span", "small", "em", "i", "figcaption", "cite", "sub"})
+_CAPTION_CLASS_HINTS = ("caption", "desc", "credit", "source", "photo_text", "img_text")
+# A paragraph this long is article text, whatever its shape.
+_PARAGRAPH_MIN_CHARS = 40
+
+
+def clean_body(
+    container: etree._Element,
+    headings: Iterable[str],
+    remove: callable,
+) -> None:
+    """Remove captions, player blocks and link boxes from ``container`` in place
+    (``remove`` takes a node out and keeps its tail)."""
+    _drop_players(container, remove)
+    _drop_captions(container, remove)
+    _drop_link_boxes(container, tuple(h.rstrip(":：") for h in headings), remove)
+
+
+def text_length(node: etree._Element) -> int:
+    return len(normalize_line("".join(node.itertext())))
+
+
+def _is_player(node: etree._Element) -> bool:
+    if not isinstance(node.tag, str):
+        return False
+    if node.tag in PLAYER_TAGS:
+        return True
+    names = f"{node.get('class', '')} {node.get('id', '')}".lower()
+    return _PLAYER_HINT in names
+
+
+def _attached_block(node: etree._Element, container: etree._Element, max_chars: int):
+    """The largest ancestor-or-self of ``node`` below ``container`` that holds no more
+    than ``max_chars`` of text: the wrapper a caption or player title shares with it."""
+    block = node
+    parent = block.getparent()
+    while parent is not None and parent is not container and text_length(parent) <= max_chars:
+        block = parent
+        parent = block.getparent()
+    return block
+
+
+def _drop_players(container: etree._Element, remove) -> None:
+    players = [n for n in container.iter() if n is not container and _is_player(n)]
+    for player in players:
+        if _detached(player, container):
+            continue
+        block = _attached_block(player, container, PLAYER_TEXT_MAX_CHARS)
+        following = block.getnext()
+        remove(block)
+        # The player's own title line right after it: short, and only links or small text.
+        if following is not None and _is_caption_like(following, container):
+            remove(following)
+
+
+def _drop_captions(container: etree._Element, remove) -> None:
+    images = [n for n in container.iter(*MEDIA_TAGS) if not _detached(n, container)]
+    shapes = _paragraph_shapes(container)
+    for image in images:
+        if _detached(image, container):
+            continue
+        block = _attached_block(image, container, CAPTION_MAX_CHARS)
+        if block is not image:
+            _strip_text_keeping_media(block)
+        following = block.getnext()
+        if (
+            following is not None
+            and not (block.tail or "").strip()
+            and _is_caption_like(following, container)
+            and _shape(following) not in shapes
+        ):
+            remove(following)
+
+
+def _drop_link_boxes(container: etree._Element, headings: tuple[str, ...], remove) -> None:
+    for node in list(container.iter()):
+        if node is container or _detached(node, container) or not isinstance(node.tag, str):
+            continue
+        if node.tag in ("ul", "ol") and _only_links(node):
+            remove(node)
+            continue
+        text = normalize_line("".join(node.itertext())).rstrip(":：. ").strip()
+        if not text or text not in headings:
+            continue
+        # The heading's own block: <p><strong>بیشتر بخوانید:</strong></p> is one heading.
+        while node.getparent() is not container and node.getnext() is None:
+            parent = node.getparent()
+            if normalize_line("".join(parent.itertext())).rstrip(":：. ") != text:
+                break
+            node = parent
+        following = node.getnext()
+        remove(node)
+        while following is not None and _link_dominated(following):
+            after = following.getnext()
+            remove(following)
+            following = after
+
+
+def _detached(node: etree._Element, container: etree._Element) -> bool:
+    """Whether ``node`` was removed from ``container`` along with an ancestor already."""
+    return all(ancestor is not container for ancestor in node.iterancestors())
+
+
+def _is_caption_like(node: etree._Element, container: etree._Element) -> bool:
+    if not isinstance(node.tag, str) or any(True for _ in node.iter(*MEDIA_TAGS)):
+        return False
+    length = text_length(node)
+    if not 0 < length <= CAPTION_MAX_CHARS:
+        return False
+    classes = (node.get("class") or "").lower()
+    if any(hint in classes for hint in _CAPTION_CLASS_HINTS):
+        return True
+    if node.tag in _CAPTION_TAGS:
+        return True
+    if _link_dominated(node):
+        return True
+    return _single_inline_child(node) is not None
+
+
+def _single_inline_child(node: etree._Element) -> str | None:
+    """The tag of the one inline element holding all of ``node``'s text, if there is one."""
+    children = [c for c in node if isinstance(c.tag, str)]
+    if len(children) != 1 or (node.text or "").strip() or (children[0].tail or "").strip():
+        return None
+    tag = children[0].tag
+    return tag if tag in _INLINE_WRAPPERS else None
+
+
+def _shape(node: etree._Element) -> tuple[str, str | None]:
+    return (node.tag, _single_inline_child(node))
+
+
+def _paragraph_shapes(container: etree._Element) -> frozenset[tuple[str, str | None]]:
+    """Shapes that at least a third of the body's real paragraphs have: a block of such a
+    shape after an image is a paragraph, not a caption (Word pastes every paragraph as
+    ``<p><span>``)."""
+    paragraphs = [
+        n
+        for n in container.iter("p", "div")
+        if n is not container and text_length(n) >= _PARAGRAPH_MIN_CHARS
+    ]
+    counts = Counter(_shape(p) for p in paragraphs)
+    return frozenset(s for s, n in counts.items() if n * 3 >= len(paragraphs))
+
+
+def _link_text_length(node: etree._Element) -> int:
+    return sum(text_length(a) for a in node.iter("a"))
+
+
+def _link_dominated(node: etree._Element) -> bool:
+    if not isinstance(node.tag, str):
+        return False
+    total = text_length(node)
+    return total > 0 and _link_text_length(node) >= 0.6 * total
+
+
+def _only_links(node: etree._Element) -> bool:
+    items = [li for li in node.iter("li")]
+    return len(items) >= 2 and all(_link_dominated(li) for li in items)
+
+
+def _strip_text_keeping_media(block: etree._Element) -> None:
+    """Delete the text inside ``block`` but keep its images (and the block's own tail)."""
+    block.text = None
+    for node in list(block.iterdescendants()):
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag in MEDIA_TAGS or any(True for _ in node.iter(*MEDIA_TAGS)):
+            node.text = None if node.tag not in MEDIA_TAGS else node.text
+            node.tail = None
+            continue
+        if _detached(node, block):
+            continue
+        node.getparent().remove(node)
