@@ -534,8 +534,10 @@ class _Scope:
         return [str(node_text(n)) for n in self.nodes(selectors)]
 
     def image_sources(self, selectors: Selectors, *, first_selector_only: bool = False) -> list:
+        """Sources of the images ``selectors`` find; an ``img`` selector finds the AMP
+        view's ``amp-img`` too."""
         sources: list[str] = []
-        for selector in selectors:
+        for selector in _with_amp_images(selectors):
             for node in select_in(self.block, selector):
                 if isinstance(node, str):
                     sources.append(str(node))
@@ -544,6 +546,21 @@ class _Scope:
             if sources and first_selector_only:
                 break
         return sources
+
+
+_IMG_TAG = re.compile(r"(?<![\w.#\[=-])img(?![\w-])")
+
+
+@functools.cache
+def _with_amp_images(selectors: Selectors) -> Selectors:
+    """Each selector, followed by its AMP form when it names the ``img`` tag."""
+    out: list[str] = []
+    for selector in selectors:
+        out.append(selector)
+        amp = _IMG_TAG.sub("amp-img", selector)
+        if amp != selector:
+            out.append(amp)
+    return tuple(out)
 
 
 def _texts_on_page(page: Page, selectors: Selectors) -> list[str]:

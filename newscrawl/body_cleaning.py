@@ -90,17 +90,23 @@ def _drop_players(container: etree._Element, remove) -> None:
 
 def _drop_captions(container: etree._Element, remove) -> None:
     images = [n for n in container.iter(*MEDIA_TAGS) if not _detached(n, container)]
-    shapes = _paragraph_shapes(container)
-    for image in images:
+    blocks = [_attached_block(image, container, CAPTION_MAX_CHARS) for image in images]
+    # The block right after each image: a caption if it is caption-like and not shaped as
+    # the body's paragraphs are (counted without these blocks).
+    after = {
+        id(following): following
+        for block in blocks
+        if (following := block.getnext()) is not None and not (block.tail or "").strip()
+    }
+    shapes = _paragraph_shapes(container, exclude=set(after))
+    for image, block in zip(images, blocks, strict=True):
         if _detached(image, container):
             continue
-        block = _attached_block(image, container, CAPTION_MAX_CHARS)
         if block is not image:
             _strip_text_keeping_media(block)
-        following = block.getnext()
+    for following in after.values():
         if (
-            following is not None
-            and not (block.tail or "").strip()
+            not _detached(following, container)
             and _is_caption_like(following, container)
             and _shape(following) not in shapes
         ):
@@ -165,14 +171,18 @@ def _shape(node: etree._Element) -> tuple[str, str | None]:
     return (node.tag, _single_inline_child(node))
 
 
-def _paragraph_shapes(container: etree._Element) -> frozenset[tuple[str, str | None]]:
+def _paragraph_shapes(
+    container: etree._Element, exclude: set[int]
+) -> frozenset[tuple[str, str | None]]:
     """Shapes that at least a third of the body's real paragraphs have: a block of such a
     shape after an image is a paragraph, not a caption (Word pastes every paragraph as
-    ``<p><span>``)."""
+    ``<p><span>``). Blocks right after images (``exclude``, by id) are not counted."""
     paragraphs = [
         n
         for n in container.iter("p", "div")
-        if n is not container and text_length(n) >= _PARAGRAPH_MIN_CHARS
+        if n is not container
+        and id(n) not in exclude
+        and text_length(n) >= _PARAGRAPH_MIN_CHARS
     ]
     counts = Counter(_shape(p) for p in paragraphs)
     return frozenset(s for s, n in counts.items() if n * 3 >= len(paragraphs))

@@ -128,13 +128,14 @@ def _prepare(element: HtmlElement, drop_xpaths: Iterable[etree.XPath]) -> HtmlEl
             node.text = _XML_INCOMPATIBLE.sub(" ", node.text)
         if node.tail and _XML_INCOMPATIBLE.search(node.tail):
             node.tail = _XML_INCOMPATIBLE.sub(" ", node.tail)
-    for xpath in drop_xpaths:
-        for node in xpath(root):
-            _remove(node)
     # The container itself (not the <body> made around it): a short container is no caption.
+    # Before the boxes are dropped: a "read more" heading takes the links after it along.
     body = root.find("body")
     container = body[0] if element.tag != "html" and len(body) else body
     clean_body(container, LINK_BOX_HEADINGS, _remove)
+    for xpath in drop_xpaths:
+        for node in xpath(root):
+            _remove(node)
     for node in root.iter(*_ALWAYS_DROPPED):
         _remove(node)
     for node in root.iter(*_HEADINGS):
