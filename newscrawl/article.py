@@ -343,6 +343,8 @@ def extract(
         category = scope.texts(layout.category) or _texts_on_page(page, layout.category)
         tags = scope.texts(layout.tags) or _texts_on_page(page, layout.tags)
         lead_images = scope.image_sources(layout.lead_image, first_selector_only=True)
+        if not lead_images:  # the image of the article's head, however it is marked up
+            lead_images = scope.image_sources(_HEAD_IMAGE, first_selector_only=True, before=True)
         gallery = scope.image_sources(layout.gallery)
     shown = normalize_optional(_DATE_LABEL.sub("", visible_date)) if visible_date else None
     published, source = choose_published(url, shown, page, match.block, notes)
@@ -533,21 +535,28 @@ class _Scope:
     def texts(self, selectors: Selectors, *, normalise: bool = True) -> list[str]:
         return [str(node_text(n)) for n in self.nodes(selectors)]
 
-    def image_sources(self, selectors: Selectors, *, first_selector_only: bool = False) -> list:
-        """Sources of the images ``selectors`` find; an ``img`` selector finds the AMP
-        view's ``amp-img`` too."""
+    def image_sources(
+        self, selectors: Selectors, *, first_selector_only: bool = False, before: bool = False
+    ) -> list[str]:
+        """Sources of the images ``selectors`` find (with ``before``, only those before the
+        body container); an ``img`` selector finds the AMP view's ``amp-img`` too."""
         sources: list[str] = []
         for selector in _with_amp_images(selectors):
             for node in select_in(self.block, selector):
                 if isinstance(node, str):
                     sources.append(str(node))
-                elif not _in_box(node, self.block):
+                elif not _in_box(node, self.block) and not (
+                    before
+                    and (_inside(node, self.container) or not _precedes(node, self.container))
+                ):
                     sources.append(image_source(node))
             if sources and first_selector_only:
                 break
         return sources
 
 
+# An image in the article's head, for a layout whose lead-image selectors find none.
+_HEAD_IMAGE: Selectors = ("figure img", "img")
 _IMG_TAG = re.compile(r"(?<![\w.#\[=-])img(?![\w-])")
 
 

@@ -180,9 +180,7 @@ def _paragraph_shapes(
     paragraphs = [
         n
         for n in container.iter("p", "div")
-        if n is not container
-        and id(n) not in exclude
-        and text_length(n) >= _PARAGRAPH_MIN_CHARS
+        if n is not container and id(n) not in exclude and text_length(n) >= _PARAGRAPH_MIN_CHARS
     ]
     counts = Counter(_shape(p) for p in paragraphs)
     return frozenset(s for s, n in counts.items() if n * 3 >= len(paragraphs))
