@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Protocol
 import lxml.html
 from lxml import etree
 
-from newscrawl.dates import TEHRAN, DateError, parse_published, shows_time
+from newscrawl.dates import TEHRAN, DateError, NoDateForm, parse_published, shows_time
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body, image_source
 from newscrawl.fallback import find_article as find_fallback_article
@@ -338,7 +338,7 @@ def extract(
         body = extract_body(match.container, layout.drop_xpaths)
         uptitle = scope.first_text(layout.uptitle, before_body=True)
         lead = scope.first_text(layout.lead, before_body=True)
-        visible_date = scope.first_text(layout.date)
+        visible_date = _shown_date(scope, layout.date)
         author = scope.first_text(layout.author)
         category = scope.texts(layout.category) or _texts_on_page(page, layout.category)
         tags = scope.texts(layout.tags) or _texts_on_page(page, layout.tags)
@@ -419,6 +419,23 @@ def choose_published(
         return visible, "visible"
     notes.append(Note("date/missing", f"No date on {url}", logging.INFO))
     return None, None
+
+
+def _shown_date(scope: _Scope, selectors: Selectors) -> str | None:
+    """The first text the date selectors find that has the form of a date (right or
+    wrong); a text without one (a box that lost its date) is no date line."""
+    for selector in selectors:
+        text = scope.first_text((selector,))
+        if not text:
+            continue
+        try:
+            parse_published(_DATE_LABEL.sub("", normalize_line(text)))
+        except NoDateForm:
+            continue
+        except DateError:
+            pass
+        return text
+    return None
 
 
 def machine_dates(page: Page, block: etree._Element) -> Iterator[tuple[str, str]]:

@@ -44,6 +44,10 @@ class DateError(ValueError):
     """A date string that names no real moment (unknown form or impossible date)."""
 
 
+class NoDateForm(DateError):
+    """A string that holds no date at all (not a wrong one): not a date line."""
+
+
 def parse_published(text: str) -> datetime:
     """Parse a date as an outlet shows it (Jalali or Gregorian, Persian or ASCII digits, ISO 8601)
     into an aware datetime in Tehran time. Raises DateError when it is not a real date."""
@@ -55,7 +59,7 @@ def parse_published(text: str) -> datetime:
         match = pattern.search(clean)
         if match:
             return _from_match(match)
-    raise DateError(f"no date in {text!r}")
+    raise NoDateForm(f"no date in {text!r}")
 
 
 def shows_time(text: str) -> bool:

@@ -164,9 +164,13 @@ def _drop_chrome(body: etree._Element, keep: etree._Element | None) -> None:
             continue
         if _contains(node, keep):
             continue
-        if _is_chrome(node) or _led_by_box_heading(node) or (
-            node.tag in ("div", "ul", "ol", "section", "table", "aside", "td", "p")
-            and _link_dense(node)
+        if (
+            _is_chrome(node)
+            or _led_by_box_heading(node)
+            or (
+                node.tag in ("div", "ul", "ol", "section", "table", "aside", "td", "p")
+                and _link_dense(node)
+            )
         ):
             _remove(node)
 

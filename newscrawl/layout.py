@@ -47,7 +47,8 @@ SHARED_BODY_DROP: Selectors = (
     "[class~='ad']",
     "[class*='comment']",
     "[class*='newsletter']",
-    "[class*='caption']",
+    # A caption box, not the image it may hold (captions by position: body_cleaning.py).
+    "//*[contains(@class, 'caption')][not(.//img or .//amp-img)]",
 )
 # Headings of in-body link boxes ("read more", "related news"). A box starting with one is
 # dropped when it is short; a heading standing alone takes the links after it along

@@ -36,16 +36,16 @@ class BornaSpider(NewsSpider):
         # title in a div (the page's h1 is the logo), text separated by <br>s.
         Layout(
             name="legacy-2016",
-            block=("td.news_td div.news_box",),
-            title=("div.news_box .news_title",),
-            uptitle=("div.news_box .news_rutitr",),
-            lead=("div.news_box .news_lead",),
-            body=("div.news_box div.news_text",),
+            block=(".news_box",),
+            title=(".news_box .news_title",),
+            uptitle=(".news_box .news_rutitr",),
+            lead=(".news_box .news_lead",),
+            body=(".news_box .news_text",),
             date=(".news_info .news_time",),
             code=(".news_info .news_code",),
             category=(".news_box .news_service a",),
             tags=(".news_keywords a",),
-            lead_image=("div.news_box img.news_image",),
+            lead_image=(".news_box .news_image",),
             drop=(".adsense_inbody",),
         ),
     )

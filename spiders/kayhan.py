@@ -35,16 +35,16 @@ class KayhanSpider(NewsSpider):
         # title in an h2, paragraphs pasted from Word.
         Layout(
             name="legacy-2015",
-            block=("div.news_content_box",),
-            title=("div.news_content_box h2.newsTitle",),
+            block=(".news_content_box",),
+            title=(".news_content_box .newsTitle",),
             uptitle=(".newsRutitr",),
             lead=(".newsLead",),
-            body=("div.news_body",),
+            body=(".news_body",),
             date=(".newsDate",),
             code=(".newsCode",),
             category=(".newsPath a",),
             tags=(".newsTags a",),
-            lead_image=("img.newsImg",),
+            lead_image=(".newsImg",),
             drop=(".tabligh_inbody",),
         ),
     )

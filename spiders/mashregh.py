@@ -45,11 +45,11 @@ class MashreghSpider(NewsSpider):
         # The older Nastooh theme of the archive (about 2013-2017): no <article> element.
         Layout(
             name="legacy-2015",
-            block=("div.news-page",),
-            title=("div.news-page h1.news-title",),
-            uptitle=("div.news-page .news-rutitr",),
-            lead=("div.news-page .news-lead",),
-            body=("div.news-page div.news-body",),
+            block=(".news-page",),
+            title=(".news-page h1.news-title",),
+            uptitle=(".news-page .news-rutitr",),
+            lead=(".news-page .news-lead",),
+            body=(".news-page .news-body",),
             date=(".news-head .news-date",),
             code=(".news-head .news-code",),
             category=(".news-path a",),

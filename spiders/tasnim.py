@@ -53,16 +53,16 @@ class TasnimSpider(NewsSpider):
         # The site's first design (about 2012-2016), still served for archive pages.
         Layout(
             name="legacy-2014",
-            block=("div.full-news",),
-            title=("div.full-news h1.news-title",),
-            uptitle=("div.full-news .rutitr",),
-            lead=("div.full-news .lead-text",),
-            body=("div.full-news div.news-text",),
+            block=(".full-news",),
+            title=(".full-news h1.news-title",),
+            uptitle=(".full-news .rutitr",),
+            lead=(".full-news .lead-text",),
+            body=(".full-news .news-text",),
             date=(".news-info .date",),
             code=(".news-info .news-id",),
             category=(".news-info .news-service a",),
             tags=(".news-tags a",),
-            lead_image=("div.full-news .news-image img",),
+            lead_image=(".full-news .news-image img",),
             # The Flash video player box: its text shows only where Flash is missing.
             drop=(".flash-player",),
         ),
