@@ -35,7 +35,14 @@ from typing import Any, ClassVar, Protocol
 import lxml.html
 from lxml import etree
 
-from newscrawl.dates import TEHRAN, DateError, NoDateForm, parse_published, shows_time
+from newscrawl.dates import (
+    TEHRAN,
+    DateError,
+    NoDateForm,
+    looks_like_date,
+    parse_published,
+    shows_time,
+)
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body, image_source
 from newscrawl.fallback import find_article as find_fallback_article
@@ -423,7 +430,9 @@ def choose_published(
 
 def _shown_date(scope: _Scope, selectors: Selectors) -> str | None:
     """The first text the date selectors find that has the form of a date (right or
-    wrong); a text without one (a box that lost its date) is no date line."""
+    wrong); else the first that looks like a broken one (a time or a month name in it,
+    reported as a bad date); a text with neither (a box that lost its date) is none."""
+    broken = None
     for selector in selectors:
         text = scope.first_text((selector,))
         if not text:
@@ -431,11 +440,13 @@ def _shown_date(scope: _Scope, selectors: Selectors) -> str | None:
         try:
             parse_published(_DATE_LABEL.sub("", normalize_line(text)))
         except NoDateForm:
+            if broken is None and looks_like_date(text):
+                broken = text
             continue
         except DateError:
             pass
         return text
-    return None
+    return broken
 
 
 def machine_dates(page: Page, block: etree._Element) -> Iterator[tuple[str, str]]:

@@ -68,6 +68,22 @@ def shows_time(text: str) -> bool:
     return re.search(r"\d{1,2}:\d{2}", to_ascii_digits(text)) is not None
 
 
+def looks_like_date(text: str) -> bool:
+    """Whether a text that is no date still reads as a date line gone wrong: a time in it
+    ("۲۵:۷۰"), or a month's name, whole or nearly ("اسفن")."""
+    clean = normalize_line(text, strip_zwnj=True)
+    return shows_time(clean) or _MONTH_LIKE.search(clean) is not None
+
+
+# A month's name as a word, or the first four letters of a long one.
+_MONTH_LIKE = re.compile(
+    "|".join(
+        rf"(?<!\w){re.escape(m[:4])}" if len(m) > 4 else rf"(?<!\w){re.escape(m)}(?!\w)"
+        for m in _MONTH_NUMBER
+    )
+)
+
+
 def _parse_iso(text: str) -> datetime | None:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?", text):
         return None
