@@ -34,6 +34,7 @@ from typing import Any, ClassVar, Protocol
 
 import lxml.html
 from lxml import etree
+from scrapy.http import Response
 
 from newscrawl.dates import (
     TEHRAN,
@@ -47,7 +48,13 @@ from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body, image_source
 from newscrawl.fallback import find_article as find_fallback_article
 from newscrawl.layout import SHARED_BODY_DROP, Layout, Selectors
-from newscrawl.pages import LISTING_MIN_ARTICLE_LINKS, has_soft_404_text
+from newscrawl.pages import (
+    LISTING_MIN_ARTICLE_LINKS,
+    has_soft_404_text,
+    is_cdn_challenge,
+    is_html,
+    is_truncated,
+)
 from newscrawl.selection import Node, Page, node_text, select_in, xpath_of
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 
@@ -179,6 +186,23 @@ def parse_html(url: str, html: bytes | str, outlet: OutletDeclaration, **options
     """``parse_article`` on a page's HTML (bytes are decoded as the page declares)."""
     root = lxml.html.document_fromstring(html)
     return parse_article(url, root, outlet, **options)
+
+
+def parse_response(response: Response, outlet: OutletDeclaration, **options: Any) -> Article:
+    """``parse_article`` on a fetched (or saved) response, once the response itself is
+    known to be an HTML page: not a CDN challenge, an error status, bytes that are not
+    markup, or a page cut off before its end."""
+    if is_cdn_challenge(response):
+        raise Skip("cdn_challenge", f"HTTP {response.status}")
+    if response.status != 200:
+        raise Skip(f"http_{response.status}")
+    if not is_html(response):
+        raise Skip("not_html", response.headers.get("Content-Type", b"").decode())
+    if is_truncated(response):
+        raise Skip("truncated", f"no </body> or </html> in {len(response.body)} bytes")
+    request_url = response.request.url if response.request else ""
+    options.setdefault("request_url", request_url)
+    return parse_article(response.url, response.selector.root, outlet, **options)
 
 
 def parse_article(

@@ -47,23 +47,33 @@ def saved_pages(directory: Path) -> dict[str, SavedPage]:
     return dict(read_manifest(directory / MANIFEST_NAME))
 
 
+def expected_of(page: SavedPage) -> dict[str, Any] | None:
+    """The page's expected outcome (``<page>.json``): an item, or ``{"skip": reason}``."""
+    path = page.path.with_suffix(".json")
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def saved_html_pages(directory: Path) -> list[tuple[str, SavedPage]]:
+    """(URL, page) of the manifest's HTML pages, manifest order."""
+    return [(url, page) for url, page in saved_pages(directory).items() if _is_html_page(page)]
+
+
 def article_fixtures(directory: Path) -> list[ArticleFixture]:
     """The article pages of one outlet directory, with their expected items, manifest order."""
     found = []
-    for url, page in saved_pages(directory).items():
-        expected_path = page.path.with_suffix(".json")
-        if page.path.suffix == ".html" and expected_path.exists():
-            expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    for url, page in saved_html_pages(directory):
+        expected = expected_of(page)
+        if expected is not None and "skip" not in expected:
             found.append(ArticleFixture(directory.name, url, page, expected))
     return found
 
 
 def non_article_pages(directory: Path) -> list[tuple[str, SavedPage]]:
-    """(URL, page) of the manifest's HTML pages that have no expected item."""
+    """(URL, page) of the manifest's HTML pages that give no item (``{"skip": ...}``)."""
     return [
         (url, page)
-        for url, page in saved_pages(directory).items()
-        if _is_html_page(page) and not page.path.with_suffix(".json").exists()
+        for url, page in saved_html_pages(directory)
+        if (expected := expected_of(page)) is not None and "skip" in expected
     ]
 
 

@@ -40,7 +40,7 @@ from scrapy.settings import BaseSettings
 from w3lib.url import url_query_parameter
 
 from newscrawl import user_agent
-from newscrawl.article import Note, Skip, canonical_url, parse_article
+from newscrawl.article import Note, Skip, canonical_url, parse_response
 from newscrawl.dates import parse_day
 from newscrawl.discovery import (
     archive_start_urls,
@@ -50,7 +50,7 @@ from newscrawl.discovery import (
 from newscrawl.distributed import claim_seeding, redis_mode_settings
 from newscrawl.items import ArticleItem
 from newscrawl.layout import Layout, Selectors
-from newscrawl.pages import is_cdn_challenge, is_html, is_truncated
+from newscrawl.pages import is_cdn_challenge
 from newscrawl.selection import Page
 from newscrawl.state import crawl_state
 
@@ -415,21 +415,11 @@ class NewsSpider(scrapy.Spider):
     def build_item(self, response: Response) -> ArticleItem:
         """The item of an article page (``newscrawl.article`` parses it); raises Skip for
         anything that is not one. What the parser noted is counted and logged here."""
-        if is_cdn_challenge(response):
-            raise Skip("cdn_challenge", f"HTTP {response.status}")
-        if response.status != 200:
-            raise Skip(f"http_{response.status}")
-        if not is_html(response):
-            raise Skip("not_html", response.headers.get("Content-Type", b"").decode())
-        if is_truncated(response):
-            raise Skip("truncated", f"no </body> or </html> in {len(response.body)} bytes")
         notes: list[Note] = []
         try:
-            article = parse_article(
-                response.url,
-                response.selector.root,
+            article = parse_response(
+                response,
                 type(self),
-                request_url=response.request.url if response.request else "",
                 strip_zwnj=self.strip_zwnj,
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 notes=notes,

@@ -4,7 +4,9 @@ import re
 
 import pytest
 from conftest import (
+    FIXTURES,
     OUTLETS,
+    SPIDERS,
     article_fixtures,
     assert_item_matches,
     fixture_response,
@@ -12,8 +14,10 @@ from conftest import (
     make_spider,
 )
 
-from newscrawl.fixtures import page_response
+from newscrawl.article import FALLBACK, parse_response
+from newscrawl.fixtures import expected_of, non_article_pages, page_response, saved_html_pages
 from newscrawl.quality import token_scores
+from tests.regenerate_expected import EXPECTED_FIELDS
 
 ARTICLES = article_fixtures()
 
@@ -25,26 +29,39 @@ def test_every_outlet_has_its_fixture_set():
 
 @pytest.mark.parametrize("fixture", ARTICLES, ids=[f.id for f in ARTICLES])
 def test_article_page_gives_expected_item(fixture):
-    spider = make_spider(fixture.outlet)
+    """Page in, expected JSON out, through the crawler-free parser."""
     response = page_response(fixture.url, fixture.page)
-    [item] = list(spider.parse_article(response))
-    assert_item_matches(dict(item), fixture.expected)
-    assert spider.crawler.stats.get_value("extract/fallback") is None
+    article = parse_response(response, SPIDERS.load(fixture.outlet))
+    assert_item_matches({**article.fields, "text": article.text}, fixture.expected)
+    assert article.layout != FALLBACK, "a declared layout matches"
     assert 80_000 <= len(response.body) <= 160_000, "fixture pages are as heavy as real ones"
 
 
 @pytest.mark.parametrize("outlet", OUTLETS)
+def test_every_saved_page_has_a_complete_expected_json(outlet):
+    """Each HTML page of the manifest says what it must give: an item with every field
+    (tests/regenerate_expected.py writes them; a person reviews the diff), or a skip."""
+    pages = saved_html_pages(FIXTURES / outlet)
+    assert pages
+    for _url, page in pages:
+        expected = expected_of(page)
+        assert expected is not None, f"{page.path} has no expected JSON"
+        if "skip" in expected:
+            assert set(expected) == {"skip"}, page.path
+            continue
+        missing = [f for f in (*EXPECTED_FIELDS, "leaks") if f not in expected]
+        assert not missing, f"{page.path.with_suffix('.json')} lacks {missing}"
+
+
 @pytest.mark.parametrize(
-    ("page", "reason"),
-    [
-        ("soft404.html", "soft_404"),
-        ("challenge.html", "cdn_challenge"),
-        ("listing.html", "listing"),
-    ],
+    ("outlet", "url", "page"),
+    [(o, u, p) for o in OUTLETS for u, p in non_article_pages(FIXTURES / o)],
+    ids=lambda v: v.path.name if hasattr(v, "path") else None,
 )
-def test_non_article_pages_yield_no_item(outlet, page, reason):
+def test_non_article_page_gives_its_expected_skip(outlet, url, page):
     spider = make_spider(outlet)
-    assert list(spider.parse_article(fixture_response(outlet, page))) == []
+    assert list(spider.parse_article(page_response(url, page))) == []
+    reason = expected_of(page)["skip"]
     assert spider.crawler.stats.get_value(f"skip/{reason}") == 1
 
 
