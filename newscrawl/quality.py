@@ -22,6 +22,7 @@ Per outlet and overall it prints:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -30,13 +31,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
+from typing import Any
 
 import lxml.html
 import trafilatura
 from readability import Document
 from readability.readability import Unparseable
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.project import get_project_settings
 
+from newscrawl.article import Skip, parse_response
 from newscrawl.fixtures import (
     ArticleFixture,
     article_fixtures,
@@ -50,6 +55,11 @@ from newscrawl.text import normalize_line
 SPIDER, TRAFILATURA, READABILITY = "spider", "trafilatura", "readability"
 EXTRACTORS = (SPIDER, TRAFILATURA, READABILITY)
 OVERALL = "overall"
+# Fields a mutated page's item must share with its original's expected item.
+COMPARED_FIELDS = (
+    "outlet", "code", "url", "title", "uptitle", "lead", "body", "published", "published_text",
+    "published_source", "category", "tags", "author", "images",
+)  # fmt: skip
 # Fields compared exactly with the expected item; the baselines only have a title.
 EXACT_FIELDS = ("code", "title", "uptitle", "lead", "published")
 BASELINE_FIELDS = ("title",)
@@ -300,6 +310,145 @@ def render_markdown(report: Report) -> str:
     return "\n".join("| " + " | ".join(row) + " |" for row in table)
 
 
+# --- the structural fallback, and markup mutations ------------------------------------------
+def without_layouts(outlet_class: type) -> type:
+    """The outlet with every layout's title and body selectors taken away (so none can match)
+    and its known boxes kept: what the structural fallback makes of its pages."""
+    layouts = tuple(
+        dataclasses.replace(layout, title=(), body=()) for layout in outlet_class.layouts
+    )
+    return type(f"{outlet_class.__name__}WithoutLayouts", (outlet_class,), {"layouts": layouts})
+
+
+@dataclass
+class FallbackTally:
+    """The fallback's body scores on one outlet's article pages, its layouts disabled."""
+
+    outlet: str
+    pages: list[PageScore] = field(default_factory=list)
+    missed: int = 0  # pages the fallback made no item of
+
+
+def measure_fallback(root: Path) -> list[FallbackTally]:
+    tallies = []
+    for directory in outlet_directories(root):
+        outlet = without_layouts(load_spider_class(directory.name))
+        tally = FallbackTally(directory.name)
+        for fixture in article_fixtures(directory):
+            response = page_response(fixture.url, fixture.page)
+            try:
+                fields = parse_response(response, outlet).fields
+            except Skip:
+                tally.missed += 1
+                tally.pages.append(score_page(None, fixture.expected, ()))
+                continue
+            extraction = Extraction(fields["body"], fields["body"], {})
+            tally.pages.append(score_page(extraction, fixture.expected, ()))
+        tallies.append(tally)
+    return tallies
+
+
+def render_fallback(tallies: list[FallbackTally]) -> list[list[str]]:
+    rows = [["outlet", "pages", "body F1", "min F1", "leaks", "no item"]]
+    for tally in tallies:
+        leaks = sum(len(p.leaks) for p in tally.pages)
+        checked = sum(p.leaks_checked for p in tally.pages)
+        rows.append(
+            [
+                tally.outlet,
+                str(len(tally.pages)),
+                f"{fmean(p.f1 for p in tally.pages):.4f}" if tally.pages else "–",
+                f"{min((p.f1 for p in tally.pages), default=0):.4f}",
+                f"{leaks}/{checked}",
+                str(tally.missed),
+            ]
+        )
+    return rows
+
+
+@dataclass
+class MutationTally:
+    """Variants of one outlet's pages by one mutation, and how many gave the same item."""
+
+    held: int = 0
+    variants: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def measure_mutations(root: Path) -> dict[tuple[str, str], MutationTally]:
+    """For every article fixture and every mutation of it (tests/markup_mutations.py):
+    whether the variant gives the original's item (``expected_for`` the mutation)."""
+    mutations = load_mutations()
+    tallies: dict[tuple[str, str], MutationTally] = {}
+    for directory in outlet_directories(root):
+        outlet = load_spider_class(directory.name)
+        for fixture in article_fixtures(directory):
+            html = fixture.page.path.read_bytes().decode("utf-8")
+            for name, mutate in mutations.MUTATIONS.items():
+                try:
+                    variant = mutate(html)
+                except mutations.MutationNotApplicable:
+                    continue
+                tally = tallies.setdefault((directory.name, name), MutationTally())
+                tally.variants += 1
+                differs = mutation_differences(
+                    fixture.url, variant, outlet, mutations.expected_for(name, fixture.expected)
+                )
+                if differs:
+                    tally.failures.append(f"{fixture.id}: {', '.join(differs)}")
+                else:
+                    tally.held += 1
+    return tallies
+
+
+def mutation_differences(url: str, html: str, outlet: type, expected: dict) -> list[str]:
+    """The fields in which the item of ``html`` differs from ``expected`` (["no item"])."""
+    response = HtmlResponse(url, body=html.encode("utf-8"), encoding="utf-8", request=Request(url))
+    try:
+        fields = parse_response(response, outlet).fields
+    except Skip as skip:
+        return [f"no item ({skip.reason})"]
+    return [name for name in COMPARED_FIELDS if fields.get(name) != expected.get(name)]
+
+
+def render_mutations(tallies: dict[tuple[str, str], MutationTally]) -> list[list[str]]:
+    outlets = sorted({outlet for outlet, _ in tallies})
+    names = sorted({name for _, name in tallies})
+    rows = [["mutation", *outlets]]
+    for name in names:
+        cells = []
+        for outlet in outlets:
+            tally = tallies.get((outlet, name))
+            cells.append(
+                f"{tally.held}/{tally.variants} ({tally.held / tally.variants:.0%})"
+                if tally and tally.variants
+                else "–"
+            )
+        rows.append([name, *cells])
+    return rows
+
+
+def load_mutations() -> Any:
+    """The markup-mutation generator, test support kept with the tests."""
+    import importlib
+
+    return importlib.import_module("tests.markup_mutations")
+
+
+def load_spider_class(name: str) -> type:
+    return SpiderLoader.from_settings(get_project_settings()).load(name)
+
+
+def format_table(rows: list[list[str]], *, markdown: bool) -> str:
+    if markdown:
+        table = [rows[0], ["---"] * len(rows[0]), *rows[1:]]
+        return "\n".join("| " + " | ".join(row) + " |" for row in table)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m newscrawl.quality",
@@ -324,6 +473,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("readability").setLevel(logging.CRITICAL)
     report = measure(args.fixtures)
     print(render_markdown(report) if args.markdown else render_text(report))
+    print("\nStructural fallback, every layout disabled (body scores):\n")
+    print(format_table(render_fallback(measure_fallback(args.fixtures)), markdown=args.markdown))
+    print("\nMarkup mutations: variants that give the original item:\n")
+    mutations = measure_mutations(args.fixtures)
+    print(format_table(render_mutations(mutations), markdown=args.markdown))
+    for (_, name), tally in sorted(mutations.items(), key=lambda kv: kv[0]):
+        for failure in tally.failures:
+            print(f"  {name} {failure}")
     return 0
 
 
