@@ -408,7 +408,12 @@ def mutation_differences(url: str, html: str, outlet: type, expected: dict) -> l
         fields = parse_response(response, outlet).fields
     except Skip as skip:
         return [f"no item ({skip.reason})"]
-    return [name for name in COMPARED_FIELDS if fields.get(name) != expected.get(name)]
+    return [name for name in COMPARED_FIELDS if not _agrees(fields.get(name), expected.get(name))]
+
+
+def _agrees(value: Any, expected: Any) -> bool:
+    """``expected`` is the value, or a set of the values allowed."""
+    return value in expected if isinstance(expected, set) else value == expected
 
 
 def render_mutations(tallies: dict[tuple[str, str], MutationTally]) -> list[list[str]]:

@@ -511,4 +511,7 @@ def expected_for(mutation: str, expected: dict) -> dict:
     result = copy.deepcopy(expected)
     if mutation == "date_in_json_ld_only":
         result["published_text"] = None
+        # Dated now by the page's JSON-LD (or its article:published_time meta, when it has
+        # one): the instant matters, not which machine-readable form gave it.
+        result["published_source"] = {"json-ld", "article:published_time", "datePublished"}
     return result
