@@ -88,11 +88,12 @@ _TEASER_BOX_NAMES = (
 )
 # Machine-readable publication times, page-level metadata of this very page.
 _MACHINE_DATES: tuple[tuple[str, str], ...] = (
-    ("article:published_time", "meta[property='article:published_time']::attr(content)"),
-    ("datePublished", "meta[itemprop='datePublished']::attr(content)"),
+    ("article:published_time", "/html/head/meta[@property='article:published_time']/@content"),
+    ("datePublished", "/html/head/meta[@itemprop='datePublished']/@content"),
 )
 _TIME_ELEMENT = "time::attr(datetime)"
 _JSON_LD = "//script[@type='application/ld+json']/text()"
+_PAGE_TIME_ELEMENT = "//time/@datetime"
 # The visible date and a machine-readable one this far apart are reported.
 DATE_DISAGREEMENT_SECONDS = 60
 # A body shorter than this (all paragraphs) is no article: a stub, or a box mistaken for one.
@@ -318,9 +319,9 @@ def _nearest_title(
 
 def _widen(page: Page, layout: Layout, ancestor: etree._Element) -> etree._Element:
     """``ancestor`` widened to the nearest article-block element around it, if any."""
-    blocks = set(page.root.xpath(layout.block_selector))
+    test = layout.block_test
     for node in (ancestor, *ancestor.iterancestors()):
-        if node in blocks:
+        if node.xpath(test):
             return node
     return ancestor
 
@@ -481,11 +482,16 @@ def machine_dates(page: Page, block: etree._Element) -> Iterator[tuple[str, str]
                 yield source, value.strip()
     for script in page.select(_JSON_LD):
         yield from (("json-ld", value) for value in _json_ld_dates(script))
-    for selector_scope in (block, page.root):
-        for value in select_in(selector_scope, _TIME_ELEMENT):
-            if value.strip():
-                yield "time", value.strip()
-                return
+    for value in _time_values(page, block):
+        if value.strip():
+            yield "time", value.strip()
+            return
+
+
+def _time_values(page: Page, block: etree._Element) -> Iterator[str]:
+    """``<time datetime>`` of the article block, then (only if needed) of the page."""
+    yield from select_in(block, _TIME_ELEMENT)
+    yield from page.select(_PAGE_TIME_ELEMENT)
 
 
 def _json_ld_dates(script: str) -> Iterator[str]:

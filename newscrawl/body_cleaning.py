@@ -120,6 +120,9 @@ def _drop_link_boxes(container: etree._Element, headings: tuple[str, ...], remov
         if node.tag in ("ul", "ol") and _only_links(node):
             remove(node)
             continue
+        # A heading is one element, or one holding a single bare one (<p><strong>…</strong>).
+        if len(node) > 1 or (len(node) == 1 and len(node[0])):
+            continue
         text = normalize_line("".join(node.itertext())).rstrip(":：. ").strip()
         if not text or text not in headings:
             continue

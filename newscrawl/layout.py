@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from lxml import etree
+from parsel.csstranslator import HTMLTranslator
 
 from newscrawl.selection import xpath_of
+
+_CSS = HTMLTranslator()
 
 Selectors = tuple[str, ...]
 
@@ -106,9 +109,12 @@ class Layout:
         return dataclasses.replace(self, **changes)
 
     @cached_property
-    def block_selector(self) -> str:
-        """One CSS/XPath union of the block forms (tested on ancestors, innermost first)."""
-        return " | ".join(xpath_of(s) for s in (*self.block, *ARTICLE_BLOCKS))
+    def block_test(self) -> str:
+        """An XPath that is true on an element of one of the block forms (CSS of one compound
+        each: a tag, classes, an id, attributes), tested on the ancestors of the title and
+        body, innermost first."""
+        tests = (_CSS.css_to_xpath(s, prefix="self::") for s in (*self.block, *ARTICLE_BLOCKS))
+        return "boolean(" + " | ".join(tests) + ")"
 
     @cached_property
     def drop_xpaths(self) -> tuple[etree.XPath, ...]:

@@ -89,7 +89,7 @@ def test_spiders_meet_the_quality_goal(report, outlet):
 
 def test_command_prints_the_table(capsys):
     assert quality.main([str(FIXTURES / "kayhan")]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().out.split("\n\n")[0].splitlines()
     assert lines[0].split()[:3] == ["outlet", "extractor", "pages"]
     assert [line.split()[:2] for line in lines[2:]] == [
         [outlet, extractor] for outlet in ("kayhan", OVERALL) for extractor in EXTRACTORS
@@ -106,10 +106,20 @@ def test_command_line_markdown_table():
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    lines = done.stdout.splitlines()
+    tables = done.stdout.split("\n\n")
+    lines = tables[0].splitlines()
     assert lines[0].startswith("| outlet | extractor | pages | body P |")
     assert lines[1].startswith("| --- |")
     assert len(lines) == 2 + 3 * (len(OUTLETS) + 1)
+    # The structural fallback (layouts disabled): body F1 >= 0.90 and no leak per outlet.
+    assert tables[1].startswith("Structural fallback")
+    fallback = [row.strip("|").split("|") for row in tables[2].splitlines()[2:]]
+    assert [row[0].strip() for row in fallback] == sorted(OUTLETS)
+    assert all(float(row[2]) >= 0.90 and row[4].strip().startswith("0/") for row in fallback)
+    # Markup mutations: every variant of every outlet holds.
+    assert tables[3].startswith("Markup mutations")
+    mutations = tables[4].splitlines()[2:]
+    assert mutations and all("(100%)" in cell for row in mutations for cell in row.split("|")[2:-1])
     spider_overall = next(line for line in lines if line.startswith(f"| {OVERALL} | {SPIDER} |"))
     cells = [cell.strip() for cell in spider_overall.strip("|").split("|")]
     assert float(cells[5]) >= GOAL_F1 and cells[-2].startswith("0/")
