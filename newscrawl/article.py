@@ -243,6 +243,10 @@ def parse_article(
                 logging.WARNING,
             )
         )
+    # An article page (a layout or the fallback found one): the base of the fallback share.
+    notes.append(
+        Note("extract/articles", f"Article page {url}: {match.layout_name}", logging.DEBUG)
+    )
     raw = extract(url, request_url, page, match, outlet, notes)
     article = normalise(raw, outlet, match, strip_zwnj=strip_zwnj, notes=notes, url=url)
     article.fields["fetched_at"] = fetched_at

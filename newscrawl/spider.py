@@ -428,8 +428,6 @@ class NewsSpider(scrapy.Spider):
             for note in notes:
                 self.crawler.stats.inc_value(note.stat, note.count)
                 self.logger.log(note.level, note.message)
-        # Article pages parsed, the base of the fallback share (newscrawl/layout_watch.py).
-        self.crawler.stats.inc_value("extract/articles")
         item = ArticleItem(**article.fields)
         item["text"] = article.text
         return item
