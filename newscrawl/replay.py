@@ -46,6 +46,23 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _RECORD_LOADER = ArcWarcRecordLoader(verify_http=False, arc2warc=False)
 
 
+# Where a replay writes its text files unless NEWSCRAWL_TEXT_DIR is given.
+REPLAY_OUTPUT_DIR = "output/replay"
+
+
+def replay_output_defaults(source: Path, output_dir: str = REPLAY_OUTPUT_DIR) -> dict[str, str]:
+    """A replay's own seen-store and text directory, for the settings the user left alone.
+
+    The saved pages are old articles: recorded in the live seen-store, a live crawl would
+    never fetch them again. So a replay keeps its seen-store in memory (each replay gives
+    every saved article again: run twice, the same items) and writes its text files under
+    ``<output_dir>/<source name>/text`` (``tests/fixtures/borna`` -> ``output/replay/borna/``)."""
+    name = source.resolve().name
+    for suffix in (".gz", ".warc"):
+        name = name.removesuffix(suffix)
+    return {"NEWSCRAWL_STATE": "", "NEWSCRAWL_TEXT_DIR": f"{output_dir}/{name or 'root'}/text"}
+
+
 @dataclass(frozen=True, slots=True)
 class SavedPage:
     """Where one saved response lives: a WARC record (by offset) or a fixture file."""

@@ -115,12 +115,15 @@ EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
     # Only with REDIS_URL (scrapy-redis's setting): shared queue leases, idle close.
     "newscrawl.distributed.WorkerExtension": 300,
+    # New and revised articles written out, for the summary line (newscrawl/summary.py).
+    "newscrawl.summary.OutcomeCounter": 350,
     # Before the stats file (500), so that the file has its figures.
     "newscrawl.layout_watch.LayoutWatchExtension": 400,
     # spidermon's monitors at spider close (newscrawl/monitors.py), also before the stats
     # file so that it has their results; their error count is this spider's own (440).
     "newscrawl.monitors.SpiderErrorLogCount": 440,
-    "spidermon.contrib.scrapy.extensions.Spidermon": 450,
+    # spidermon's extension, a failed monitor reported as one ERROR line.
+    "newscrawl.monitors.Spidermon": 450,
     "newscrawl.extensions.StatsFileExtension": 500,
 }
 
@@ -157,4 +160,7 @@ REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleKeyFingerprinter"
 # page in a replay crawl (measured with bench/benchmark.py).
 CONCURRENT_ITEMS = 8
 LOG_LEVEL = "INFO"
+# Scrapy's LogStats: one INFO line a minute, "Crawled N pages (at P pages/min), scraped M
+# items (at I items/min)" (a long crawl shows its progress).
+LOGSTATS_INTERVAL = 60.0
 TELNETCONSOLE_ENABLED = False

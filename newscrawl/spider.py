@@ -35,18 +35,14 @@ from urllib.parse import urlsplit, urlunsplit
 import scrapy
 from lxml import etree
 from scrapy.crawler import Crawler
-from scrapy.exceptions import UsageError
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from w3lib.url import url_query_parameter
 
 from newscrawl import user_agent
-from newscrawl.dates import DateError, parse_day, parse_published
-from newscrawl.discovery import (
-    archive_start_urls,
-    parse_code_range,
-    with_query_param,
-)
+from newscrawl.arguments import check_replay_source, parse_spider_arguments
+from newscrawl.dates import DateError, parse_published
+from newscrawl.discovery import archive_start_urls, with_query_param
 from newscrawl.distributed import claim_seeding, redis_mode_settings
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body, image_source
@@ -64,6 +60,7 @@ from newscrawl.pages import (
     is_html,
     is_truncated,
 )
+from newscrawl.replay import replay_output_defaults
 from newscrawl.selection import Page, node_text
 from newscrawl.state import crawl_state
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
@@ -173,27 +170,28 @@ class NewsSpider(scrapy.Spider):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        if replay and record:
-            raise UsageError("-a replay= and -a record= exclude each other")
-        self.refresh = _flag(refresh)
-        try:
-            self.since = parse_day(since) if since else None
-            self.until = parse_day(until) if until else None
-            self.codes = parse_code_range(codes) if codes else None
-        except ValueError as error:
-            raise UsageError(str(error)) from error
-        if (self.since or self.until) and not self.archive_url:
-            raise UsageError(f"{self.name} declares no archive: -a since/until unsupported")
-        if self.codes is not None and not self.code_url:
-            raise UsageError(f"{self.name} declares no code URL: -a codes unsupported")
-        self.max_pages = int(max_pages) if max_pages else None
+        # Checked and parsed in newscrawl/arguments.py, as scrapy crawl/crawlall check them.
+        arguments = parse_spider_arguments(
+            type(self),
+            {
+                "urls": urls,
+                "replay": replay,
+                "record": record,
+                "refresh": refresh,
+                "since": since,
+                "until": until,
+                "codes": codes,
+                "max_pages": max_pages,
+            },
+        )
+        self.refresh = arguments.refresh
+        self.since, self.until, self.codes = arguments.since, arguments.until, arguments.codes
+        self.max_pages = arguments.max_pages
         self._scheduled: set[tuple[str, str]] = set()  # article keys requested in this run
         self._known_skipped: set[tuple[str, str]] = set()  # not requested: already seen
-        self.urls_file = Path(urls) if urls else None
-        if self.urls_file is not None and not self.urls_file.is_file():
-            raise UsageError(f"-a urls={urls}: no such file")
-        self.replay = replay
-        self.record = record
+        self.urls_file = arguments.urls
+        self.replay = arguments.replay
+        self.record = arguments.record
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -221,9 +219,11 @@ class NewsSpider(scrapy.Spider):
             # seen-store in Redis (newscrawl/distributed.py).
             settings.setdict(redis_mode_settings(), priority="spider")
         if self.replay:
-            source = Path(self.replay)
-            if not source.exists():
-                raise UsageError(f"-a replay={self.replay}: no such file or directory")
+            source = Path(check_replay_source(self.replay, "-a replay"))
+            # Never the live crawl's seen-store and text files, unless the user names them.
+            for name, value in replay_output_defaults(source).items():
+                if (settings.getpriority(name) or 0) <= SETTINGS_PRIORITIES["project"]:
+                    settings.set(name, value, priority="spider")
             settings.setdict(
                 {
                     "NEWSCRAWL_REPLAY": str(source),
@@ -247,10 +247,10 @@ class NewsSpider(scrapy.Spider):
                 priority="spider",
             )
             # What only shapes a request for a server: no use on saved responses, a few
-            # hundredths of a ms a page each (a user's own -s setting still wins).
+            # hundredths of a ms a page each (a user's own -s setting still wins). The Referer
+            # middleware stays: Scrapy's redirect middlewares look for it and warn without it.
             for middleware in _NETWORK_ONLY_MIDDLEWARES:
                 _disable_unless_set(settings, "DOWNLOADER_MIDDLEWARES", middleware)
-            _disable_unless_set(settings, "SPIDER_MIDDLEWARES", _REFERER_MIDDLEWARE)
         elif self.record:
             settings.setdict(
                 {
@@ -723,10 +723,6 @@ def _link_hrefs(area: etree._Element) -> list[str]:
     return area.xpath("descendant-or-self::a/@href", smart_strings=False)
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 # Downloader middlewares that only shape a request for a server (authentication, timeout,
 # headers, User-Agent, cookies, proxy), by import path: disabling one does not import it
 # (cookies imports tldextract).
@@ -741,10 +737,6 @@ _NETWORK_ONLY_MIDDLEWARES = tuple(
         "httpproxy.HttpProxyMiddleware",
     )
 )
-
-
-# Sets the Referer header of the requests a page yields: only a server reads it.
-_REFERER_MIDDLEWARE = "scrapy.spidermiddlewares.referer.RefererMiddleware"
 
 
 def _disable_unless_set(settings: BaseSettings, name: str, path: str) -> None:

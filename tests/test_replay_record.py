@@ -174,7 +174,9 @@ def test_replay_mode_leaves_out_what_only_a_server_reads(tmp_path: Path):
     assert downloader["scrapy.downloadermiddlewares.useragent.UserAgentMiddleware"] is None
     # The project's own middlewares stay.
     assert downloader["newscrawl.downloads.CountingHttpCompressionMiddleware"] == 590
-    assert settings.getdict("SPIDER_MIDDLEWARES")[referer] is None
+    # Kept: Scrapy's redirect middlewares hand it the Referer of a redirect, and warn
+    # ("found no RefererMiddleware instance") on every run without it.
+    assert referer not in settings.getdict("SPIDER_MIDDLEWARES")
     assert settings.getdict("DOWNLOAD_HANDLERS") == {"http": None, "https": None}
     # A middleware the user lists keeps the user's order.
     chosen = make_spider(
