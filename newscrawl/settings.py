@@ -69,7 +69,8 @@ ITEM_PIPELINES = {
     "pipelines.text_files.TextFilePipeline": 300,
 }
 NEWSCRAWL_TEXT_DIR = "output/text"
-# 1 removes zero-width non-joiners from every text field (reproduces the seeds byte for byte).
+# 1 removes zero-width non-joiners from every text field, as the hand-copied seeds lost them:
+# then each line of article text is the seeds' own, byte for byte (README, "Text format").
 NEWSCRAWL_STRIP_ZWNJ = False
 # The seen-store (SQLite file) and run journal; empty: in memory, this run only.
 NEWSCRAWL_STATE = "output/state.sqlite3"
