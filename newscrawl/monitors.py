@@ -16,6 +16,8 @@ Enabled in ``newscrawl/settings.py`` (``SPIDERMON_ENABLED``, the ``Spidermon`` e
   skipped when no item was scraped;
 - **error log**: no ERROR (or CRITICAL) log line of this spider (stat ``log/errors``, see
   ``SpiderErrorLogCount``);
+- **feeds**: when feeds were read, at least one was usable (``feed/ok`` or
+  ``feed/malformed``, see ``newscrawl/feed_links.py``);
 - **replay misses**: in replay mode, no article page missing from the saved pages
   (``replay/miss_article``). Other misses are expected: a listing walk asks for the page
   after the last one saved.
@@ -43,6 +45,7 @@ from spidermon.contrib.scrapy.extensions import Spidermon as SpidermonExtension
 from spidermon.contrib.scrapy.monitors import BaseScrapyMonitor, FieldCoverageMonitor
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 
+from newscrawl.feed_links import feed_summary
 from newscrawl.layout_watch import alert_share, fallback_share
 
 ERROR_LOG_STAT = "log/errors"
@@ -106,6 +109,16 @@ class ReplayMissMonitor(BaseScrapyMonitor):
         self.assertEqual(missed, 0, msg=f"{missed} article pages not in the saved pages")
 
 
+@monitors.name("Feeds")
+class FeedsMonitor(BaseScrapyMonitor):
+    @monitors.name("at least one usable feed")
+    def test_at_least_one_usable_feed(self) -> None:
+        read, usable, outcomes = feed_summary(self.data.stats)
+        if not read:  # no feed read: a URL list, codes, an archive walk, a replay without
+            return
+        self.assertGreater(usable, 0, msg=f"none of the {read} feeds was usable ({outcomes})")
+
+
 class MonitorResultsToStats(Action):
     """Put the monitors' outcome in the crawl's stats (and so in ``NEWSCRAWL_STATS_FILE``)."""
 
@@ -125,6 +138,7 @@ class SpiderCloseMonitorSuite(MonitorSuite):
         FieldCoverageMonitor,
         ErrorLogMonitor,
         ReplayMissMonitor,
+        FeedsMonitor,
     ]
     monitors_finished_actions = [MonitorResultsToStats]  # noqa: RUF012
 

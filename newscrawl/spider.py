@@ -46,6 +46,8 @@ from newscrawl.discovery import archive_start_urls, with_query_param
 from newscrawl.distributed import claim_seeding, redis_mode_settings
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body, image_source
+from newscrawl.feed_links import feed_links
+from newscrawl.feed_links import record_outcome as record_feed_outcome
 from newscrawl.items import ArticleItem
 from newscrawl.layout import (
     FALLBACK_LAYOUT,
@@ -345,6 +347,8 @@ class NewsSpider(scrapy.Spider):
         self.logger.warning(
             "Start page failed: %s (%s)", failure.request.url, failure.getErrorMessage()
         )
+        if getattr(failure.request.callback, "__name__", None) == "parse_feed":
+            record_feed_outcome(self.crawler.stats, self.logger, failure.request.url, "failed")
 
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
@@ -359,19 +363,19 @@ class NewsSpider(scrapy.Spider):
             )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """Articles of a feed; its outcome counted and logged (newscrawl/feed_links.py)."""
         if not self._usable(response, "feed"):
+            record_feed_outcome(self.crawler.stats, self.logger, response.url, "failed")
             return
-        links = response.xpath(
-            "//*[local-name()='item']/*[local-name()='link']/text()"
-            " | //*[local-name()='entry']/*[local-name()='link']/@href"
-            " | //*[local-name()='item']/*[local-name()='guid']/text()"
-        ).getall()
-        yield from self._follow_articles(response, links, "feed")
+        found = feed_links(response.body)
+        record_feed_outcome(self.crawler.stats, self.logger, response.url, found)
+        yield from self._follow_articles(response, found.links, "feed")
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """Articles of a listing or archive page, then its next page, as long as this one
         brought something new (older pages were walked by earlier runs)."""
         if not self._usable(response, "listing"):
+            self.crawler.stats.inc_value("listing/failed")
             return
         page = Page(response.selector.root)
         area = next((found for s in self.listing_area if (found := page.select(s))), None)
@@ -380,6 +384,12 @@ class NewsSpider(scrapy.Spider):
             if area
             else page.select("a::attr(href)")
         )
+        # Each listing page's outcome: a stat, and a WARNING when it links no article.
+        if any(self.match_article(response.urljoin(link.strip())) for link in links):
+            self.crawler.stats.inc_value("listing/ok")
+        else:
+            self.crawler.stats.inc_value("listing/empty")
+            self.logger.warning("Listing %s links no article", response.url)
         new = list(self._follow_articles(response, links, "listing"))
         yield from new
         number = response.meta.get("listing_page", 1)

@@ -22,7 +22,7 @@ from newscrawl import monitors
 from newscrawl.fixtures import article_fixtures
 from newscrawl.monitors import ERROR_LOG_STAT, SpiderErrorLogCount
 
-ALL_MONITORS = 5
+ALL_MONITORS = 6
 FALLBACK_FAILURE = "Layout fallback/share within NEWSCRAWL_FALLBACK_ALERT_SHARE"
 
 
