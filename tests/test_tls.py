@@ -85,8 +85,7 @@ class TLSProxy:
                 _read_head(tls)
                 tls.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                    b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.page)
-                    + self.page
+                    b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.page) + self.page
                 )
                 self.served += 1
         except (OSError, ssl.SSLError):
