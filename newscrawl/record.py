@@ -26,6 +26,24 @@ logger = logging.getLogger(__name__)
 _SKIPPED_HEADERS = {b"transfer-encoding", b"content-length"}
 
 
+class RecordAddon:
+    """The record mode's settings, as a Scrapy add-on (``ADDONS`` in settings.py), active
+    when ``NEWSCRAWL_RECORD`` is set (by ``-a record=``) and the crawl is not a replay."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not settings.get("NEWSCRAWL_RECORD") or settings.get("NEWSCRAWL_REPLAY"):
+            return
+        settings.setdict(
+            {
+                "HTTPCACHE_ENABLED": True,
+                "HTTPCACHE_STORAGE": "newscrawl.record.RecordStorage",
+                "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
+                "HTTPCACHE_IGNORE_HTTP_CODES": [],
+            },
+            priority="spider",
+        )
+
+
 class RecordStorage:
     """``HTTPCACHE_STORAGE`` backend writing WARC records (setting ``NEWSCRAWL_RECORD``)."""
 

@@ -1,8 +1,8 @@
 """Scrapy settings of the newscrawl project.
 
 Live-crawl defaults are polite: robots.txt obeyed, AutoThrottle on, few concurrent requests
-per site, retries with backoff. ``-a replay=`` and ``-a record=`` adjust what they need
-(see ``newscrawl.spider.NewsSpider.from_crawler``). Override anything with ``-s NAME=value``.
+per site, retries with backoff. ``-a replay=``, ``-a record=`` and ``REDIS_URL`` adjust what
+they need through the add-ons in ``ADDONS``. Override anything with ``-s NAME=value``.
 """
 
 from newscrawl import user_agent
@@ -10,7 +10,14 @@ from newscrawl import user_agent
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
-COMMANDS_MODULE = "newscrawl.commands"  # scrapy crawlall
+COMMANDS_MODULE = "newscrawl.commands"  # scrapy crawl (the project's front door), crawlall
+# The modes' bundles of settings, each beside its mode and active only when its setting is
+# set (the spider sets NEWSCRAWL_REPLAY / NEWSCRAWL_RECORD from -a replay= / -a record=).
+ADDONS = {
+    "newscrawl.replay.ReplayAddon": 0,
+    "newscrawl.record.RecordAddon": 0,
+    "newscrawl.distributed.RedisAddon": 0,
+}
 
 # --- identity and politeness -------------------------------------------------------------
 # Who to write to about this crawler; appears in the User-Agent.

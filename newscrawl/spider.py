@@ -34,16 +34,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from lxml import etree
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.settings import BaseSettings
 from w3lib.url import url_query_parameter
 
 from newscrawl import user_agent
 from newscrawl.arguments import check_replay_source, parse_spider_arguments
 from newscrawl.dates import DateError, parse_published
 from newscrawl.discovery import archive_start_urls, with_query_param
-from newscrawl.distributed import claim_seeding, redis_mode_settings
+from newscrawl.distributed import claim_seeding
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body, image_source
 from newscrawl.feed_links import feed_links
@@ -62,9 +63,8 @@ from newscrawl.pages import (
     is_html,
     is_truncated,
 )
-from newscrawl.replay import replay_output_defaults
 from newscrawl.selection import Page, node_text
-from newscrawl.state import crawl_state
+from newscrawl.state import CrawlState, crawl_state
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 
 # Editorial notes that are not article text, when they stand as a paragraph of their own
@@ -199,10 +199,18 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(crawler.settings)
-        # Opened now, before the feed exports open (and may truncate) their files: an
-        # interrupted earlier run is recovered from them first (newscrawl.state).
-        spider.crawl_state = crawl_state(crawler)
+        # Opened once the add-ons have set the mode's seen-store, and before the feed exports
+        # open (and may truncate) their files, so that an interrupted earlier run is recovered
+        # from them first (newscrawl.state): connected now, this runs before their handler.
+        crawler.signals.connect(spider._open_crawl_state, signal=signals.spider_opened)
         return spider
+
+    def _open_crawl_state(self) -> None:
+        crawl_state(self.crawler)
+
+    @property
+    def crawl_state(self) -> CrawlState:
+        return crawl_state(self.crawler)
 
     def _configure(self, settings: BaseSettings) -> None:
         """Turn the spider arguments into Scrapy settings (still mutable here)."""
@@ -216,54 +224,14 @@ class NewsSpider(scrapy.Spider):
             settings.set(
                 "USER_AGENT", user_agent(settings.get("NEWSCRAWL_CONTACT")), priority="spider"
             )
-        if settings.get("REDIS_URL"):
-            # Workers on any number of hosts share the queue, duplicate filter and
-            # seen-store in Redis (newscrawl/distributed.py).
-            settings.setdict(redis_mode_settings(), priority="spider")
+        # The modes' settings are add-ons beside them (settings.py ADDONS), applied by Scrapy
+        # after this: replay.ReplayAddon, record.RecordAddon, distributed.RedisAddon. The
+        # arguments only name the mode.
         if self.replay:
-            source = Path(check_replay_source(self.replay, "-a replay"))
-            # Never the live crawl's seen-store and text files, unless the user names them.
-            for name, value in replay_output_defaults(source).items():
-                if (settings.getpriority(name) or 0) <= SETTINGS_PRIORITIES["project"]:
-                    settings.set(name, value, priority="spider")
-            settings.setdict(
-                {
-                    "NEWSCRAWL_REPLAY": str(source),
-                    "HTTPCACHE_ENABLED": True,
-                    "HTTPCACHE_STORAGE": "newscrawl.replay.ReplayStorage",
-                    "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
-                    "HTTPCACHE_IGNORE_HTTP_CODES": [],
-                    "HTTPCACHE_EXPIRATION_SECS": 0,
-                    # The saved pages were fetched under robots.txt already; nothing here
-                    # touches a server, so politeness delays would only slow the replay.
-                    "ROBOTSTXT_OBEY": False,
-                    "AUTOTHROTTLE_ENABLED": False,
-                    "DOWNLOAD_DELAY": 0,
-                    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-                    "RETRY_ENABLED": False,
-                    # Nothing is downloaded (OfflineGuardMiddleware refuses what the saved
-                    # pages lack): the HTTP(S) handlers are not loaded (their TLS setup costs
-                    # ~0.1 s of start-up).
-                    "DOWNLOAD_HANDLERS": {"http": None, "https": None},
-                },
-                priority="spider",
-            )
-            # What only shapes a request for a server: no use on saved responses, a few
-            # hundredths of a ms a page each (a user's own -s setting still wins). The Referer
-            # middleware stays: Scrapy's redirect middlewares look for it and warn without it.
-            for middleware in _NETWORK_ONLY_MIDDLEWARES:
-                _disable_unless_set(settings, "DOWNLOADER_MIDDLEWARES", middleware)
+            source = check_replay_source(self.replay, "-a replay")
+            settings.set("NEWSCRAWL_REPLAY", str(Path(source)), priority="spider")
         elif self.record:
-            settings.setdict(
-                {
-                    "NEWSCRAWL_RECORD": self.record,
-                    "HTTPCACHE_ENABLED": True,
-                    "HTTPCACHE_STORAGE": "newscrawl.record.RecordStorage",
-                    "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
-                    "HTTPCACHE_IGNORE_HTTP_CODES": [],
-                },
-                priority="spider",
-            )
+            settings.set("NEWSCRAWL_RECORD", self.record, priority="spider")
 
     # --- URLs ----------------------------------------------------------------------------
     def match_article(self, url: str) -> re.Match[str] | None:
@@ -731,33 +699,6 @@ def _link_hrefs(area: etree._Element) -> list[str]:
     """Links inside a listing's area (the area itself may be a link); element.xpath, as in
     newscrawl/selection.py, not a compiled XPath kept across documents."""
     return area.xpath("descendant-or-self::a/@href", smart_strings=False)
-
-
-# Downloader middlewares that only shape a request for a server (authentication, timeout,
-# headers, User-Agent, cookies, proxy), by import path: disabling one does not import it
-# (cookies imports tldextract).
-_NETWORK_ONLY_MIDDLEWARES = tuple(
-    f"scrapy.downloadermiddlewares.{path}"
-    for path in (
-        "httpauth.HttpAuthMiddleware",
-        "downloadtimeout.DownloadTimeoutMiddleware",
-        "defaultheaders.DefaultHeadersMiddleware",
-        "useragent.UserAgentMiddleware",
-        "cookies.CookiesMiddleware",
-        "httpproxy.HttpProxyMiddleware",
-    )
-)
-
-
-def _disable_unless_set(settings: BaseSettings, name: str, path: str) -> None:
-    """Disable component ``path`` in the component dict ``name`` unless it is listed there
-    already (by the project or the user), regardless of the setting's priority: Scrapy's
-    ``setdefault_in_component_priority_dict`` does this too, but takes the class, and
-    importing a middleware only to disable it is what this avoids."""
-    components = settings.getdict(name)
-    if path not in components:
-        components[path] = None
-        settings.set(name, components, priority=settings.getpriority(name) or 0)
 
 
 # Print and AMP views of an article: the same article, another layout.

@@ -164,11 +164,38 @@ def test_load_response_of_a_record_without_its_length(tmp_path: Path):
         assert load_response(url, by_hand).body == load_response(url, page).body == PAGE
 
 
+def settings_with_addons(outlet: str, **settings):
+    """A spider's crawler settings once the add-ons (ADDONS) have been applied, as Scrapy
+    applies them after creating the spider."""
+    crawler = make_spider(outlet, **settings).crawler
+    crawler.addons.load_settings(crawler.settings)
+    return crawler.settings
+
+
+def test_mode_addons_apply_only_in_their_mode(tmp_path: Path):
+    live = settings_with_addons("kayhan")
+    assert not live.getbool("HTTPCACHE_ENABLED") and live.getbool("ROBOTSTXT_OBEY")
+    assert live["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"
+    replay = settings_with_addons("kayhan", NEWSCRAWL_REPLAY=str(tmp_path))
+    assert replay["HTTPCACHE_STORAGE"] == "newscrawl.replay.ReplayStorage"
+    assert not replay.getbool("ROBOTSTXT_OBEY")
+    assert replay["NEWSCRAWL_STATE"] == ""  # its own seen-store, in memory
+    assert replay["NEWSCRAWL_TEXT_DIR"] == f"output/replay/{tmp_path.name}/text"
+    named = settings_with_addons("kayhan", NEWSCRAWL_REPLAY=str(tmp_path), NEWSCRAWL_STATE="s")
+    assert named["NEWSCRAWL_STATE"] == "s"
+    record = settings_with_addons("kayhan", NEWSCRAWL_RECORD=str(tmp_path / "c.warc.gz"))
+    assert record["HTTPCACHE_STORAGE"] == "newscrawl.record.RecordStorage"
+    assert record.getbool("ROBOTSTXT_OBEY")  # a live crawl, recorded
+    redis = settings_with_addons("kayhan", REDIS_URL="redis://127.0.0.1:1/0")
+    assert redis["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler"
+    assert redis.getint("NEWSCRAWL_COMMIT_EVERY") == 1
+
+
 def test_replay_mode_leaves_out_what_only_a_server_reads(tmp_path: Path):
     write_warc(tmp_path / "a.warc", [("https://kayhan.ir/fa/news/1", 200, [], PAGE)])
     cookies = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
     referer = "scrapy.spidermiddlewares.referer.RefererMiddleware"
-    settings = make_spider("kayhan", NEWSCRAWL_REPLAY=str(tmp_path)).crawler.settings
+    settings = settings_with_addons("kayhan", NEWSCRAWL_REPLAY=str(tmp_path))
     downloader = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert downloader[cookies] is None
     assert downloader["scrapy.downloadermiddlewares.useragent.UserAgentMiddleware"] is None
@@ -179,11 +206,11 @@ def test_replay_mode_leaves_out_what_only_a_server_reads(tmp_path: Path):
     assert referer not in settings.getdict("SPIDER_MIDDLEWARES")
     assert settings.getdict("DOWNLOAD_HANDLERS") == {"http": None, "https": None}
     # A middleware the user lists keeps the user's order.
-    chosen = make_spider(
+    chosen = settings_with_addons(
         "kayhan", NEWSCRAWL_REPLAY=str(tmp_path), DOWNLOADER_MIDDLEWARES={cookies: 700}
-    ).crawler.settings
+    )
     assert chosen.getdict("DOWNLOADER_MIDDLEWARES")[cookies] == 700
     # A live crawl keeps them all.
-    live = make_spider("kayhan").crawler.settings
+    live = settings_with_addons("kayhan")
     assert cookies not in live.getdict("DOWNLOADER_MIDDLEWARES")
     assert referer not in live.getdict("SPIDER_MIDDLEWARES")
