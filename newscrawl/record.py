@@ -59,7 +59,10 @@ class RecordStorage:
     def open_spider(self, spider: Spider) -> None:
         self.stats = spider.crawler.stats
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("wb")
+        # Appended to: a second recording run (which fetches only what is new) adds its
+        # records to the capture instead of replacing it (WARC files and gzip members
+        # concatenate).
+        self._file = self.path.open("ab")
         self._writer = WARCWriter(self._file, gzip=self.path.name.endswith(".gz"))
         logger.info("Recording fetched responses to %s", self.path)
 

@@ -260,6 +260,11 @@ def test_readme_example(line, project, monkeypatch):
             assert outputs[-1] and all(outputs[-1].values()), outputs[-1]
         assert outputs[0] == outputs[1]  # run twice: the same files, the same items
         return
+    # Safe to run twice: a live crawl's second run emits only what is new, so its feed file
+    # is appended to (-o), never overwritten (-O would keep only the second run's articles);
+    # a replay gives the same items each time.
+    if not is_offline(words):
+        assert "-O" not in words and "--overwrite-output" not in words
     # A user's input named by the example (a URL list, a capture made by the example before
     # it): stand-ins, so that the check is about the arguments.
     for word in words:

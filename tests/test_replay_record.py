@@ -109,6 +109,22 @@ def test_record_writes_standard_warc_response_records(tmp_path: Path):
     assert records == [("response", response.url, "200", None, PAGE)]
 
 
+def test_a_second_recording_appends_to_the_capture(tmp_path: Path):
+    """Run twice, a recording keeps the first run's pages: replayed, the file has both."""
+    from scrapy.http import HtmlResponse
+
+    target = tmp_path / "rec.warc.gz"
+    urls = ["https://kayhan.ir/fa/news/5/x", "https://kayhan.ir/fa/news/6/x"]
+    for url in urls:
+        spider = make_spider("kayhan", NEWSCRAWL_RECORD=str(target))
+        storage = RecordStorage(spider.crawler.settings)
+        storage.open_spider(spider)
+        response = HtmlResponse(url, body=PAGE, headers={"Content-Type": "text/html"})
+        storage.store_response(spider, Request(url), response)
+        storage.close_spider(spider)
+    assert [url for url, _ in read_warc_index(target)] == urls
+
+
 def test_replay_serves_uncompressed_warcs_and_chunked_payloads(tmp_path: Path):
     url = "https://kayhan.ir/fa/news/7/x"
     write_warc(
