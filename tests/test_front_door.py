@@ -5,6 +5,7 @@ scratch copy of the project (so that nothing is written into the source tree).""
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shlex
 import shutil
@@ -283,3 +284,23 @@ def test_readme_example(line, project, monkeypatch):
     opts, args = parser.parse_known_args(words[1:])
     command.process_options(args, opts)  # SystemExit(2) on a bad argument
     assert command.outlets
+
+
+def test_with_the_feed_on_stdout_the_summary_goes_to_stderr(project):
+    done = scrapy(
+        project, "crawl", "borna", "-a", "replay=tests/fixtures/borna", "-O", "-:jsonlines"
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    items = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(items) == len(article_fixtures("borna"))
+    assert [line for line in done.stderr.splitlines() if line.startswith("borna: 8 new, ")]
+
+
+def test_a_crawler_that_never_started_is_summarised_without_stats():
+    """What crawlall met as 'RuntimeError: Crawler.stats is not set yet'."""
+    from scrapy.crawler import Crawler
+
+    from newscrawl.cli import _stats
+    from spiders.kayhan import KayhanSpider
+
+    assert _stats(Crawler(KayhanSpider, Settings())) == {}
