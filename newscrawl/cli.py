@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -22,8 +21,6 @@ from scrapy.spiderloader import get_spider_loader
 
 from newscrawl.arguments import check_crawl
 from newscrawl.summary import spider_failures, summary_line
-
-logger = logging.getLogger(__name__)
 
 USAGE_EXIT = 2
 
@@ -76,22 +73,24 @@ class OutletCrawlCommand(BaseRunSpiderCommand):
         for name in names:
             crawler = crawlers[name] = self._create_crawler(name)
             started = process.crawl(crawler, **opts.spargs)
-            started.add_done_callback(
-                lambda task, name=name: _remember_error(task, bootstrap_errors, name)
-            )
+            if hasattr(started, "add_done_callback"):  # an asyncio task (the asyncio reactor)
+                started.add_done_callback(
+                    lambda task, name=name: _remember_error(task, bootstrap_errors, name)
+                )
+            else:  # a Deferred (FORCE_CRAWLER_PROCESS)
+                started.addErrback(
+                    lambda failure, name=name: bootstrap_errors.setdefault(name, failure.value)
+                )
         process.start()
         usage = [e for e in bootstrap_errors.values() if isinstance(e, UsageError)]
         if usage:  # what the checks above did not foresee (a setting, say)
             self.usage_error(usage[0])
             self.exitcode = USAGE_EXIT
             return
-        self.exitcode = self.summarise(crawlers, bootstrap_errors, opts)
+        self.exitcode = self.summarise(crawlers, bootstrap_errors)
 
     def summarise(
-        self,
-        crawlers: dict[str, Crawler],
-        bootstrap_errors: dict[str, BaseException],
-        opts: argparse.Namespace,
+        self, crawlers: dict[str, Crawler], bootstrap_errors: dict[str, BaseException]
     ) -> int:
         out = sys.stderr if _feeds_to_stdout(self.settings.getdict("FEEDS")) else sys.stdout
         failed = bool(self.crawler_process.bootstrap_failed)
