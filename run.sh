@@ -14,15 +14,14 @@ fi
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt
 
 mkdir -p output/logs
-# The replay has a seen-store of its own, started afresh: the saved pages are old articles
-# that a live crawl (output/state.sqlite3) must not take as already seen.
-rm -f output/replay-state.sqlite3*
+# A replay keeps its seen-store in memory and its text files under output/replay/<source>/:
+# the saved pages are old articles that a live crawl (output/state.sqlite3) must not take
+# as already seen.
 .venv/bin/scrapy crawlall \
   -a replay=tests/fixtures \
   -O 'output/%(name)s.jsonl' \
-  -s NEWSCRAWL_TEXT_DIR=output/text \
-  -s NEWSCRAWL_STATE=output/replay-state.sqlite3 \
   -s NEWSCRAWL_STATS_FILE='output/stats/{spider}.json' \
   -s LOG_FILE=output/logs/replay.log
-echo "JSON lines: output/<outlet>.jsonl; one text file per article: output/text/<outlet>/<code>.txt;"
+echo "JSON lines: output/<outlet>.jsonl; one text file per article:"
+echo "  output/replay/fixtures/text/<outlet>/<code>.txt;"
 echo "stats: output/stats/<outlet>.json; log: output/logs/replay.log"

@@ -35,11 +35,22 @@ from typing import Any
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
 LEASE_META = "newscrawl_lease"
 KEY_PREFIX = "newscrawl:%(spider)s"
+
+
+class RedisAddon:
+    """The Redis mode's settings, as a Scrapy add-on (``ADDONS`` in settings.py), active
+    when ``REDIS_URL`` (scrapy-redis's setting) is set: workers on any number of hosts share
+    the queue, duplicate filter and seen-store in Redis."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if settings.get("REDIS_URL"):
+            settings.setdict(redis_mode_settings(), priority="spider")
 
 
 def redis_mode_settings() -> dict[str, Any]:

@@ -16,11 +16,14 @@ Enabled in ``newscrawl/settings.py`` (``SPIDERMON_ENABLED``, the ``Spidermon`` e
   skipped when no item was scraped;
 - **error log**: no ERROR (or CRITICAL) log line of this spider (stat ``log/errors``, see
   ``SpiderErrorLogCount``);
+- **feeds**: when feeds were read, at least one was usable (``feed/ok`` or
+  ``feed/malformed``, see ``newscrawl/feed_links.py``);
 - **replay misses**: in replay mode, no article page missing from the saved pages
   (``replay/miss_article``). Other misses are expected: a listing walk asks for the page
   after the last one saved.
 
-A failing monitor is logged by spidermon (an ERROR per failure, with the reason) and
+A failing monitor is one ERROR line, ``Monitor failed: <name>: <reason>`` (spidermon's own
+report is a unittest traceback per failure: ``Spidermon`` below swaps its result writer), and
 counted in the stats by ``MonitorResultsToStats``: ``monitors/passed``, ``monitors/failed``
 and ``monitors/failed_names``. Notification actions (Slack, e-mail, Telegram... see the
 README, "Monitoring") run when a monitor failed: list them, as import paths, in
@@ -38,8 +41,11 @@ from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import load_object
 from spidermon import Action, MonitorSuite, monitors
+from spidermon.contrib.scrapy.extensions import Spidermon as SpidermonExtension
 from spidermon.contrib.scrapy.monitors import BaseScrapyMonitor, FieldCoverageMonitor
+from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 
+from newscrawl.feed_links import feed_summary
 from newscrawl.layout_watch import alert_share, fallback_share
 
 ERROR_LOG_STAT = "log/errors"
@@ -103,6 +109,16 @@ class ReplayMissMonitor(BaseScrapyMonitor):
         self.assertEqual(missed, 0, msg=f"{missed} article pages not in the saved pages")
 
 
+@monitors.name("Feeds")
+class FeedsMonitor(BaseScrapyMonitor):
+    @monitors.name("at least one usable feed")
+    def test_at_least_one_usable_feed(self) -> None:
+        read, usable, outcomes = feed_summary(self.data.stats)
+        if not read:  # no feed read: a URL list, codes, an archive walk, a replay without
+            return
+        self.assertGreater(usable, 0, msg=f"none of the {read} feeds was usable ({outcomes})")
+
+
 class MonitorResultsToStats(Action):
     """Put the monitors' outcome in the crawl's stats (and so in ``NEWSCRAWL_STATS_FILE``)."""
 
@@ -122,6 +138,7 @@ class SpiderCloseMonitorSuite(MonitorSuite):
         FieldCoverageMonitor,
         ErrorLogMonitor,
         ReplayMissMonitor,
+        FeedsMonitor,
     ]
     monitors_finished_actions = [MonitorResultsToStats]  # noqa: RUF012
 
@@ -131,6 +148,36 @@ class SpiderCloseMonitorSuite(MonitorSuite):
             # Notifications (README, "Monitoring"), loaded like spidermon loads actions.
             actions = crawler.settings.getlist("NEWSCRAWL_MONITORS_FAILED_ACTIONS")
             self.add_monitors_failed_actions(load_object(path) for path in actions)
+
+
+class OneLineMonitorResult(SpiderMonitorResult):
+    """spidermon's report of a run, with each failure as one ERROR line and its reason."""
+
+    def write_errors(self) -> None:
+        for status in self.step.error_statuses:
+            for result in self.step.items_for_status(status):
+                reason = getattr(result, "reason", None) or _last_line(result.error)
+                self.spider.logger.error("Monitor failed: %s: %s", result.item.name, reason)
+
+
+def _last_line(text: object) -> str:
+    lines = [line for line in str(text or "").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no reason given"
+
+
+class OneLineMonitorRunner(SpiderMonitorRunner):
+    def create_result(self) -> OneLineMonitorResult:
+        return OneLineMonitorResult(self.spider)
+
+
+class Spidermon(SpidermonExtension):
+    """spidermon's extension, reporting through ``OneLineMonitorRunner``. spidermon has no
+    setting for the runner; ``_run_suites`` is its one place that builds it."""
+
+    def _run_suites(self, spider: Spider, suites) -> None:
+        data = self._generate_data_for_spider(spider)
+        for suite in suites:
+            OneLineMonitorRunner(spider=spider).run(suite, **data)
 
 
 class SpiderErrorLogCount:

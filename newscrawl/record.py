@@ -26,6 +26,24 @@ logger = logging.getLogger(__name__)
 _SKIPPED_HEADERS = {b"transfer-encoding", b"content-length"}
 
 
+class RecordAddon:
+    """The record mode's settings, as a Scrapy add-on (``ADDONS`` in settings.py), active
+    when ``NEWSCRAWL_RECORD`` is set (by ``-a record=``) and the crawl is not a replay."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not settings.get("NEWSCRAWL_RECORD") or settings.get("NEWSCRAWL_REPLAY"):
+            return
+        settings.setdict(
+            {
+                "HTTPCACHE_ENABLED": True,
+                "HTTPCACHE_STORAGE": "newscrawl.record.RecordStorage",
+                "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
+                "HTTPCACHE_IGNORE_HTTP_CODES": [],
+            },
+            priority="spider",
+        )
+
+
 class RecordStorage:
     """``HTTPCACHE_STORAGE`` backend writing WARC records (setting ``NEWSCRAWL_RECORD``)."""
 
@@ -41,7 +59,10 @@ class RecordStorage:
     def open_spider(self, spider: Spider) -> None:
         self.stats = spider.crawler.stats
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("wb")
+        # Appended to: a second recording run (which fetches only what is new) adds its
+        # records to the capture instead of replacing it (WARC files and gzip members
+        # concatenate).
+        self._file = self.path.open("ab")
         self._writer = WARCWriter(self._file, gzip=self.path.name.endswith(".gz"))
         logger.info("Recording fetched responses to %s", self.path)
 

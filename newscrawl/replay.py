@@ -24,7 +24,7 @@ from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
@@ -44,6 +44,93 @@ _INDEX_BLOCK_SIZE = 32 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 # Parses one record's WARC and HTTP headers; as ArchiveIterator's own loader, and stateless.
 _RECORD_LOADER = ArcWarcRecordLoader(verify_http=False, arc2warc=False)
+
+
+# Where a replay writes its text files unless NEWSCRAWL_TEXT_DIR is given.
+REPLAY_OUTPUT_DIR = "output/replay"
+
+
+def replay_output_defaults(source: Path, output_dir: str = REPLAY_OUTPUT_DIR) -> dict[str, str]:
+    """A replay's own seen-store and text directory, for the settings the user left alone.
+
+    The saved pages are old articles: recorded in the live seen-store, a live crawl would
+    never fetch them again. So a replay keeps its seen-store in memory (each replay gives
+    every saved article again: run twice, the same items) and writes its text files under
+    ``<output_dir>/<source name>/text`` (``tests/fixtures/borna`` -> ``output/replay/borna/``)."""
+    name = source.resolve().name
+    for suffix in (".gz", ".warc"):
+        name = name.removesuffix(suffix)
+    return {"NEWSCRAWL_STATE": "", "NEWSCRAWL_TEXT_DIR": f"{output_dir}/{name or 'root'}/text"}
+
+
+class ReplayAddon:
+    """The replay mode's settings, as a Scrapy add-on (``ADDONS`` in settings.py), active
+    when ``NEWSCRAWL_REPLAY`` is set (by ``-a replay=`` or ``-s``).
+
+    Set at the spider's priority: they win over the project's live-crawl defaults, and a
+    user's own ``-s`` still wins over them."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        source = settings.get("NEWSCRAWL_REPLAY")
+        if not source:
+            return
+        # Never the live crawl's seen-store and text files, unless the user names them.
+        for name, value in replay_output_defaults(Path(source)).items():
+            if (settings.getpriority(name) or 0) <= SETTINGS_PRIORITIES["project"]:
+                settings.set(name, value, priority="spider")
+        settings.setdict(
+            {
+                "HTTPCACHE_ENABLED": True,
+                "HTTPCACHE_STORAGE": "newscrawl.replay.ReplayStorage",
+                "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
+                "HTTPCACHE_IGNORE_HTTP_CODES": [],
+                "HTTPCACHE_EXPIRATION_SECS": 0,
+                # The saved pages were fetched under robots.txt already; nothing here
+                # touches a server, so politeness delays would only slow the replay.
+                "ROBOTSTXT_OBEY": False,
+                "AUTOTHROTTLE_ENABLED": False,
+                "DOWNLOAD_DELAY": 0,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                "RETRY_ENABLED": False,
+                # Nothing is downloaded (OfflineGuardMiddleware refuses what the saved
+                # pages lack): the HTTP(S) handlers are not loaded (their TLS setup costs
+                # ~0.1 s of start-up).
+                "DOWNLOAD_HANDLERS": {"http": None, "https": None},
+            },
+            priority="spider",
+        )
+        # What only shapes a request for a server: no use on saved responses, a few
+        # hundredths of a ms a page each (a user's own -s setting still wins). The Referer
+        # middleware stays: Scrapy's redirect middlewares look for it and warn without it.
+        for middleware in NETWORK_ONLY_MIDDLEWARES:
+            _disable_unless_set(settings, "DOWNLOADER_MIDDLEWARES", middleware)
+
+
+# Downloader middlewares that only shape a request for a server (authentication, timeout,
+# headers, User-Agent, cookies, proxy), by import path: disabling one does not import it
+# (cookies imports tldextract).
+NETWORK_ONLY_MIDDLEWARES = tuple(
+    f"scrapy.downloadermiddlewares.{path}"
+    for path in (
+        "httpauth.HttpAuthMiddleware",
+        "downloadtimeout.DownloadTimeoutMiddleware",
+        "defaultheaders.DefaultHeadersMiddleware",
+        "useragent.UserAgentMiddleware",
+        "cookies.CookiesMiddleware",
+        "httpproxy.HttpProxyMiddleware",
+    )
+)
+
+
+def _disable_unless_set(settings: BaseSettings, name: str, path: str) -> None:
+    """Disable component ``path`` in the component dict ``name`` unless it is listed there
+    already (by the project or the user), regardless of the setting's priority: Scrapy's
+    ``setdefault_in_component_priority_dict`` does this too, but takes the class, and
+    importing a middleware only to disable it is what this avoids."""
+    components = settings.getdict(name)
+    if path not in components:
+        components[path] = None
+        settings.set(name, components, priority=settings.getpriority(name) or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Scrapy settings of the newscrawl project.
 
 Live-crawl defaults are polite: robots.txt obeyed, AutoThrottle on, few concurrent requests
-per site, retries with backoff. ``-a replay=`` and ``-a record=`` adjust what they need
-(see ``newscrawl.spider.NewsSpider.from_crawler``). Override anything with ``-s NAME=value``.
+per site, retries with backoff. ``-a replay=``, ``-a record=`` and ``REDIS_URL`` adjust what
+they need through the add-ons in ``ADDONS``. Override anything with ``-s NAME=value``.
 """
 
 from newscrawl import user_agent
@@ -10,7 +10,14 @@ from newscrawl import user_agent
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
-COMMANDS_MODULE = "newscrawl.commands"  # scrapy crawlall
+COMMANDS_MODULE = "newscrawl.commands"  # scrapy crawl (the project's front door), crawlall
+# The modes' bundles of settings, each beside its mode and active only when its setting is
+# set (the spider sets NEWSCRAWL_REPLAY / NEWSCRAWL_RECORD from -a replay= / -a record=).
+ADDONS = {
+    "newscrawl.replay.ReplayAddon": 0,
+    "newscrawl.record.RecordAddon": 0,
+    "newscrawl.distributed.RedisAddon": 0,
+}
 
 # --- identity and politeness -------------------------------------------------------------
 # Who to write to about this crawler; appears in the User-Agent.
@@ -28,6 +35,11 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 COOKIES_ENABLED = True  # CDN challenge cookies
+# Scrapy's default, kept: live crawls accept any TLS certificate (expired, self-signed, for
+# another host). True verifies the chain against the system's trust store (OpenSSL's
+# SSL_CERT_FILE / SSL_CERT_DIR name another) and the host name; a page that fails is
+# dropped with an SSL error counted in downloader/exception_type_count/... .
+DOWNLOAD_VERIFY_CERTIFICATES = False
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "fa,en;q=0.5",
@@ -69,7 +81,8 @@ ITEM_PIPELINES = {
     "pipelines.text_files.TextFilePipeline": 300,
 }
 NEWSCRAWL_TEXT_DIR = "output/text"
-# 1 removes zero-width non-joiners from every text field (reproduces the seeds byte for byte).
+# 1 removes zero-width non-joiners from every text field, as the hand-copied seeds lost them:
+# then each line of article text is the seeds' own, byte for byte (README, "Text format").
 NEWSCRAWL_STRIP_ZWNJ = False
 # The seen-store (SQLite file) and run journal; empty: in memory, this run only.
 NEWSCRAWL_STATE = "output/state.sqlite3"
@@ -116,12 +129,15 @@ EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
     # Only with REDIS_URL (scrapy-redis's setting): shared queue leases, idle close.
     "newscrawl.distributed.WorkerExtension": 300,
+    # New and revised articles written out, for the summary line (newscrawl/summary.py).
+    "newscrawl.summary.OutcomeCounter": 350,
     # Before the stats file (500), so that the file has its figures.
     "newscrawl.layout_watch.LayoutWatchExtension": 400,
     # spidermon's monitors at spider close (newscrawl/monitors.py), also before the stats
     # file so that it has their results; their error count is this spider's own (440).
     "newscrawl.monitors.SpiderErrorLogCount": 440,
-    "spidermon.contrib.scrapy.extensions.Spidermon": 450,
+    # spidermon's extension, a failed monitor reported as one ERROR line.
+    "newscrawl.monitors.Spidermon": 450,
     "newscrawl.extensions.StatsFileExtension": 500,
 }
 
@@ -158,4 +174,7 @@ REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleKeyFingerprinter"
 # page in a replay crawl (measured with bench/benchmark.py).
 CONCURRENT_ITEMS = 8
 LOG_LEVEL = "INFO"
+# Scrapy's LogStats: one INFO line a minute, "Crawled N pages (at P pages/min), scraped M
+# items (at I items/min)" (a long crawl shows its progress).
+LOGSTATS_INTERVAL = 60.0
 TELNETCONSOLE_ENABLED = False

@@ -33,26 +33,24 @@ from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from lxml import etree
+from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import UsageError
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from w3lib.url import url_query_parameter
 
 from newscrawl import user_agent
+from newscrawl.arguments import check_replay_source, parse_spider_arguments
 from newscrawl.article import Note, Skip, canonical_url, parse_response
-from newscrawl.dates import parse_day
-from newscrawl.discovery import (
-    archive_start_urls,
-    parse_code_range,
-    with_query_param,
-)
-from newscrawl.distributed import claim_seeding, redis_mode_settings
+from newscrawl.discovery import archive_start_urls, with_query_param
+from newscrawl.distributed import claim_seeding
+from newscrawl.feed_links import feed_links
+from newscrawl.feed_links import record_outcome as record_feed_outcome
 from newscrawl.items import ArticleItem
 from newscrawl.layout import Layout, Selectors
 from newscrawl.pages import is_cdn_challenge
 from newscrawl.selection import Page
-from newscrawl.state import crawl_state
+from newscrawl.state import CrawlState, crawl_state
 
 # (URL attribute, callback, contracts): a feed links articles and gives no item; an article
 # page gives one item with every field the seed format needs, and no request.
@@ -74,10 +72,6 @@ def _with_contracts(callback: Callable[..., Any], url: str, contracts: str) -> C
 
     checked.__doc__ = f"@url {url}\n{contracts}"
     return checked
-
-
-# Kept under its old name for callers of the spider's parse methods.
-SkipPage = Skip
 
 
 class NewsSpider(scrapy.Spider):
@@ -128,36 +122,45 @@ class NewsSpider(scrapy.Spider):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        if replay and record:
-            raise UsageError("-a replay= and -a record= exclude each other")
-        self.refresh = _flag(refresh)
-        try:
-            self.since = parse_day(since) if since else None
-            self.until = parse_day(until) if until else None
-            self.codes = parse_code_range(codes) if codes else None
-        except ValueError as error:
-            raise UsageError(str(error)) from error
-        if (self.since or self.until) and not self.archive_url:
-            raise UsageError(f"{self.name} declares no archive: -a since/until unsupported")
-        if self.codes is not None and not self.code_url:
-            raise UsageError(f"{self.name} declares no code URL: -a codes unsupported")
-        self.max_pages = int(max_pages) if max_pages else None
+        # Checked and parsed in newscrawl/arguments.py, as scrapy crawl/crawlall check them.
+        arguments = parse_spider_arguments(
+            type(self),
+            {
+                "urls": urls,
+                "replay": replay,
+                "record": record,
+                "refresh": refresh,
+                "since": since,
+                "until": until,
+                "codes": codes,
+                "max_pages": max_pages,
+            },
+        )
+        self.refresh = arguments.refresh
+        self.since, self.until, self.codes = arguments.since, arguments.until, arguments.codes
+        self.max_pages = arguments.max_pages
         self._scheduled: set[tuple[str, str]] = set()  # article keys requested in this run
         self._known_skipped: set[tuple[str, str]] = set()  # not requested: already seen
-        self.urls_file = Path(urls) if urls else None
-        if self.urls_file is not None and not self.urls_file.is_file():
-            raise UsageError(f"-a urls={urls}: no such file")
-        self.replay = replay
-        self.record = record
+        self.urls_file = arguments.urls
+        self.replay = arguments.replay
+        self.record = arguments.record
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(crawler.settings)
-        # Opened now, before the feed exports open (and may truncate) their files: an
-        # interrupted earlier run is recovered from them first (newscrawl.state).
-        spider.crawl_state = crawl_state(crawler)
+        # Opened once the add-ons have set the mode's seen-store, and before the feed exports
+        # open (and may truncate) their files, so that an interrupted earlier run is recovered
+        # from them first (newscrawl.state): connected now, this runs before their handler.
+        crawler.signals.connect(spider._open_crawl_state, signal=signals.spider_opened)
         return spider
+
+    def _open_crawl_state(self) -> None:
+        crawl_state(self.crawler)
+
+    @property
+    def crawl_state(self) -> CrawlState:
+        return crawl_state(self.crawler)
 
     def _configure(self, settings: BaseSettings) -> None:
         """Turn the spider arguments into Scrapy settings (still mutable here)."""
@@ -171,52 +174,14 @@ class NewsSpider(scrapy.Spider):
             settings.set(
                 "USER_AGENT", user_agent(settings.get("NEWSCRAWL_CONTACT")), priority="spider"
             )
-        if settings.get("REDIS_URL"):
-            # Workers on any number of hosts share the queue, duplicate filter and
-            # seen-store in Redis (newscrawl/distributed.py).
-            settings.setdict(redis_mode_settings(), priority="spider")
+        # The modes' settings are add-ons beside them (settings.py ADDONS), applied by Scrapy
+        # after this: replay.ReplayAddon, record.RecordAddon, distributed.RedisAddon. The
+        # arguments only name the mode.
         if self.replay:
-            source = Path(self.replay)
-            if not source.exists():
-                raise UsageError(f"-a replay={self.replay}: no such file or directory")
-            settings.setdict(
-                {
-                    "NEWSCRAWL_REPLAY": str(source),
-                    "HTTPCACHE_ENABLED": True,
-                    "HTTPCACHE_STORAGE": "newscrawl.replay.ReplayStorage",
-                    "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
-                    "HTTPCACHE_IGNORE_HTTP_CODES": [],
-                    "HTTPCACHE_EXPIRATION_SECS": 0,
-                    # The saved pages were fetched under robots.txt already; nothing here
-                    # touches a server, so politeness delays would only slow the replay.
-                    "ROBOTSTXT_OBEY": False,
-                    "AUTOTHROTTLE_ENABLED": False,
-                    "DOWNLOAD_DELAY": 0,
-                    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-                    "RETRY_ENABLED": False,
-                    # Nothing is downloaded (OfflineGuardMiddleware refuses what the saved
-                    # pages lack): the HTTP(S) handlers are not loaded (their TLS setup costs
-                    # ~0.1 s of start-up).
-                    "DOWNLOAD_HANDLERS": {"http": None, "https": None},
-                },
-                priority="spider",
-            )
-            # What only shapes a request for a server: no use on saved responses, a few
-            # hundredths of a ms a page each (a user's own -s setting still wins).
-            for middleware in _NETWORK_ONLY_MIDDLEWARES:
-                _disable_unless_set(settings, "DOWNLOADER_MIDDLEWARES", middleware)
-            _disable_unless_set(settings, "SPIDER_MIDDLEWARES", _REFERER_MIDDLEWARE)
+            source = check_replay_source(self.replay, "-a replay")
+            settings.set("NEWSCRAWL_REPLAY", str(Path(source)), priority="spider")
         elif self.record:
-            settings.setdict(
-                {
-                    "NEWSCRAWL_RECORD": self.record,
-                    "HTTPCACHE_ENABLED": True,
-                    "HTTPCACHE_STORAGE": "newscrawl.record.RecordStorage",
-                    "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
-                    "HTTPCACHE_IGNORE_HTTP_CODES": [],
-                },
-                priority="spider",
-            )
+            settings.set("NEWSCRAWL_RECORD", self.record, priority="spider")
 
     # --- URLs ----------------------------------------------------------------------------
     def match_article(self, url: str) -> re.Match[str] | None:
@@ -293,6 +258,8 @@ class NewsSpider(scrapy.Spider):
         self.logger.warning(
             "Start page failed: %s (%s)", failure.request.url, failure.getErrorMessage()
         )
+        if getattr(failure.request.callback, "__name__", None) == "parse_feed":
+            record_feed_outcome(self.crawler.stats, self.logger, failure.request.url, "failed")
 
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
@@ -307,19 +274,19 @@ class NewsSpider(scrapy.Spider):
             )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """Articles of a feed; its outcome counted and logged (newscrawl/feed_links.py)."""
         if not self._usable(response, "feed"):
+            record_feed_outcome(self.crawler.stats, self.logger, response.url, "failed")
             return
-        links = response.xpath(
-            "//*[local-name()='item']/*[local-name()='link']/text()"
-            " | //*[local-name()='entry']/*[local-name()='link']/@href"
-            " | //*[local-name()='item']/*[local-name()='guid']/text()"
-        ).getall()
-        yield from self._follow_articles(response, links, "feed")
+        found = feed_links(response.body)
+        record_feed_outcome(self.crawler.stats, self.logger, response.url, found)
+        yield from self._follow_articles(response, found.links, "feed")
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """Articles of a listing or archive page, then its next page, as long as this one
         brought something new (older pages were walked by earlier runs)."""
         if not self._usable(response, "listing"):
+            self.crawler.stats.inc_value("listing/failed")
             return
         page = Page(response.selector.root)
         area = next((found for s in self.listing_area if (found := page.select(s))), None)
@@ -328,6 +295,12 @@ class NewsSpider(scrapy.Spider):
             if area
             else page.select("a::attr(href)")
         )
+        # Each listing page's outcome: a stat, and a WARNING when it links no article.
+        if any(self.match_article(response.urljoin(link.strip())) for link in links):
+            self.crawler.stats.inc_value("listing/ok")
+        else:
+            self.crawler.stats.inc_value("listing/empty")
+            self.logger.warning("Listing %s links no article", response.url)
         new = list(self._follow_articles(response, links, "listing"))
         yield from new
         number = response.meta.get("listing_page", 1)
@@ -345,9 +318,9 @@ class NewsSpider(scrapy.Spider):
     def _usable(self, response: Response, kind: str) -> bool:
         skip = None
         if is_cdn_challenge(response):
-            skip = SkipPage("cdn_challenge", f"{kind} page")
+            skip = Skip("cdn_challenge", f"{kind} page")
         elif response.status != 200:
-            skip = SkipPage(f"http_{response.status}", f"{kind} page")
+            skip = Skip(f"http_{response.status}", f"{kind} page")
         if skip is None:
             return True
         self._skip(response, skip)
@@ -447,41 +420,6 @@ def _link_hrefs(area: etree._Element) -> list[str]:
     """Links inside a listing's area (the area itself may be a link); element.xpath, as in
     newscrawl/selection.py, not a compiled XPath kept across documents."""
     return area.xpath("descendant-or-self::a/@href", smart_strings=False)
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-# Downloader middlewares that only shape a request for a server (authentication, timeout,
-# headers, User-Agent, cookies, proxy), by import path: disabling one does not import it
-# (cookies imports tldextract).
-_NETWORK_ONLY_MIDDLEWARES = tuple(
-    f"scrapy.downloadermiddlewares.{path}"
-    for path in (
-        "httpauth.HttpAuthMiddleware",
-        "downloadtimeout.DownloadTimeoutMiddleware",
-        "defaultheaders.DefaultHeadersMiddleware",
-        "useragent.UserAgentMiddleware",
-        "cookies.CookiesMiddleware",
-        "httpproxy.HttpProxyMiddleware",
-    )
-)
-
-
-# Sets the Referer header of the requests a page yields: only a server reads it.
-_REFERER_MIDDLEWARE = "scrapy.spidermiddlewares.referer.RefererMiddleware"
-
-
-def _disable_unless_set(settings: BaseSettings, name: str, path: str) -> None:
-    """Disable component ``path`` in the component dict ``name`` unless it is listed there
-    already (by the project or the user), regardless of the setting's priority: Scrapy's
-    ``setdefault_in_component_priority_dict`` does this too, but takes the class, and
-    importing a middleware only to disable it is what this avoids."""
-    components = settings.getdict(name)
-    if path not in components:
-        components[path] = None
-        settings.set(name, components, priority=settings.getpriority(name) or 0)
 
 
 # Print and AMP views of an article: the same article, another layout.

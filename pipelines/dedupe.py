@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 
 class DedupePipeline:
+    """Its drops are ordinary outcomes, logged at INFO (Scrapy logs a DropItem at WARNING
+    unless told), and counted in the summary line (newscrawl/summary.py)."""
+
     def __init__(self, crawler: Crawler, state: CrawlState) -> None:
         self.crawler = crawler
         self.state = state
@@ -44,18 +47,18 @@ class DedupePipeline:
         stats = self.crawler.stats
         if key in self.in_flight:
             stats.inc_value("dedupe/duplicate")
-            raise DropItem(f"duplicate article {key[0]}/{key[1]} in this run")
+            raise DropItem(f"duplicate article {key[0]}/{key[1]} in this run", log_level="INFO")
         known = self.state.store.get(key)
         if known is not None:
             refresh = getattr(self.crawler.spider, "refresh", False)
             if not refresh:
                 stats.inc_value("dedupe/seen")
-                raise DropItem(f"article {key[0]}/{key[1]} already emitted")
+                raise DropItem(f"article {key[0]}/{key[1]} already emitted", log_level="INFO")
             if known.content_hash == content_hash(adapter["text"]):
                 self.state.store.record(key, known.content_hash)  # last seen now
                 self.state.staged()
                 stats.inc_value("refresh/unchanged")
-                raise DropItem(f"article {key[0]}/{key[1]} unchanged")
+                raise DropItem(f"article {key[0]}/{key[1]} unchanged", log_level="INFO")
             stats.inc_value("refresh/changed")
         adapter["revision"] = known.revision + 1 if known else 1
         self.in_flight[key] = id(item)

@@ -170,7 +170,9 @@ def log_lines(result: CrawlResult, *fragments: str) -> list[str]:
 
 def test_crawl_finishes_with_only_the_real_articles(crawl):
     result = crawl.result
-    assert result.returncode == 0, result.log[-3000:]
+    # Exit status 1: the error-log monitor fails on the ERROR lines of the dropped downloads.
+    assert result.returncode == 1, result.log[-3000:]
+    assert result.stats["monitors/failed_names"] == ["Error log/no ERROR line"]
     assert result.stats["finish_reason"] == "finished"
     assert not [k for k in result.stats if k.startswith("spider_exceptions/")]
     assert sorted(item["code"] for item in result.items) == ["248317", "260941"]

@@ -48,7 +48,9 @@ def test_urls_file_crawls_exactly_those_urls(tmp_path):
         "-a",
         f"replay={FIXTURES / 'kayhan'}",
     )
-    assert result.returncode == 0, result.log[-3000:]
+    # The missing article fails the replay-miss monitor, and so the crawl (exit status 1).
+    assert result.returncode == 1, result.log[-3000:]
+    assert result.stats["monitors/failed_names"] == ["Replay misses/no article page missing"]
     assert sorted(i["code"] for i in result.items) == sorted(f.expected["code"] for f in fixtures)
     assert result.stats["replay/miss"] == 1
     assert "discovery/feed_links" not in result.stats  # no discovery
@@ -72,7 +74,9 @@ def test_replay_never_reaches_the_network(tmp_path):
             f"replay={FIXTURES / 'borna'}",
             env=proxy,
         )
-    assert result.returncode == 0, result.log[-3000:]
+    # Exit status 1: the missing article fails the replay-miss monitor.
+    assert result.returncode == 1, result.log[-3000:]
+    assert result.stats["monitors/failed_names"] == ["Replay misses/no article page missing"]
     assert trap.hits == []
     assert len(result.items) == 1 and result.stats["replay/miss"] == 2
 

@@ -252,8 +252,9 @@ def test_crawlall_runs_every_outlet_and_summarises(tmp_path):
     lines = done.stdout.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == sorted(OUTLETS)
     for outlet, line in zip(sorted(OUTLETS), lines, strict=True):
-        assert line.startswith(f"{outlet}: {len(expected_codes(outlet))} new, 0 skipped as seen")
-        assert line.endswith("(ok)")
+        new = len(expected_codes(outlet))
+        assert line.startswith(f"{outlet}: {new} new, 0 revised, 0 unchanged, "), line
+        assert " seen" not in line and line.endswith(", 0 failed (ok)"), line
         assert len(feed_lines(tmp_path / f"{outlet}.jsonl")) == len(expected_codes(outlet))
     again = crawlall(tmp_path / "again", FIXTURES)
     assert again.returncode == 0

@@ -22,7 +22,7 @@ from newscrawl import monitors
 from newscrawl.fixtures import article_fixtures
 from newscrawl.monitors import ERROR_LOG_STAT, SpiderErrorLogCount
 
-ALL_MONITORS = 5
+ALL_MONITORS = 6
 FALLBACK_FAILURE = "Layout fallback/share within NEWSCRAWL_FALLBACK_ALERT_SHARE"
 
 
@@ -157,14 +157,22 @@ def test_layout_fallback_monitor_fails_when_every_page_fell_back(tmp_path):
         fixture.page.path.write_bytes(re.sub(rb'\s(class|id|style|itemprop)="[^"]*"', b"", html))
 
     result = replay(outlet, fixtures, tmp_path / "work")
-    assert result.returncode == 0, result.log
+    # A failed monitor fails the crawl, for scrapy crawl as for crawlall.
+    assert result.returncode == 1, result.log
     stats = result.stats
     assert stats["extract/fallback"] == stats["extract/articles"] == len(article_fixtures(fixtures))
     assert stats["monitors/failed"] == 1
     assert stats["monitors/failed_names"] == [FALLBACK_FAILURE]
     assert stats["monitors/passed"] == ALL_MONITORS - 1
+    # One ERROR line with the reason, no unittest report.
+    errors = [line for line in result.log.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1, errors
     assert re.search(
-        r"ERROR: \[Spidermon\] .*FAIL: " + re.escape(FALLBACK_FAILURE), result.log, re.S
+        r"ERROR: Monitor failed: "
+        + re.escape(FALLBACK_FAILURE)
+        + rf": {stats['extract/fallback']} of {stats['extract/fallback']} article pages",
+        errors[0],
     )
+    assert "Traceback" not in result.log
     recorded = json.loads((tmp_path / "work" / "failed-monitors.json").read_text(encoding="utf-8"))
     assert recorded == [FALLBACK_FAILURE]

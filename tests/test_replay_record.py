@@ -109,6 +109,22 @@ def test_record_writes_standard_warc_response_records(tmp_path: Path):
     assert records == [("response", response.url, "200", None, PAGE)]
 
 
+def test_a_second_recording_appends_to_the_capture(tmp_path: Path):
+    """Run twice, a recording keeps the first run's pages: replayed, the file has both."""
+    from scrapy.http import HtmlResponse
+
+    target = tmp_path / "rec.warc.gz"
+    urls = ["https://kayhan.ir/fa/news/5/x", "https://kayhan.ir/fa/news/6/x"]
+    for url in urls:
+        spider = make_spider("kayhan", NEWSCRAWL_RECORD=str(target))
+        storage = RecordStorage(spider.crawler.settings)
+        storage.open_spider(spider)
+        response = HtmlResponse(url, body=PAGE, headers={"Content-Type": "text/html"})
+        storage.store_response(spider, Request(url), response)
+        storage.close_spider(spider)
+    assert [url for url, _ in read_warc_index(target)] == urls
+
+
 def test_replay_serves_uncompressed_warcs_and_chunked_payloads(tmp_path: Path):
     url = "https://kayhan.ir/fa/news/7/x"
     write_warc(
@@ -164,24 +180,53 @@ def test_load_response_of_a_record_without_its_length(tmp_path: Path):
         assert load_response(url, by_hand).body == load_response(url, page).body == PAGE
 
 
+def settings_with_addons(outlet: str, **settings):
+    """A spider's crawler settings once the add-ons (ADDONS) have been applied, as Scrapy
+    applies them after creating the spider."""
+    crawler = make_spider(outlet, **settings).crawler
+    crawler.addons.load_settings(crawler.settings)
+    return crawler.settings
+
+
+def test_mode_addons_apply_only_in_their_mode(tmp_path: Path):
+    live = settings_with_addons("kayhan")
+    assert not live.getbool("HTTPCACHE_ENABLED") and live.getbool("ROBOTSTXT_OBEY")
+    assert live["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"
+    replay = settings_with_addons("kayhan", NEWSCRAWL_REPLAY=str(tmp_path))
+    assert replay["HTTPCACHE_STORAGE"] == "newscrawl.replay.ReplayStorage"
+    assert not replay.getbool("ROBOTSTXT_OBEY")
+    assert replay["NEWSCRAWL_STATE"] == ""  # its own seen-store, in memory
+    assert replay["NEWSCRAWL_TEXT_DIR"] == f"output/replay/{tmp_path.name}/text"
+    named = settings_with_addons("kayhan", NEWSCRAWL_REPLAY=str(tmp_path), NEWSCRAWL_STATE="s")
+    assert named["NEWSCRAWL_STATE"] == "s"
+    record = settings_with_addons("kayhan", NEWSCRAWL_RECORD=str(tmp_path / "c.warc.gz"))
+    assert record["HTTPCACHE_STORAGE"] == "newscrawl.record.RecordStorage"
+    assert record.getbool("ROBOTSTXT_OBEY")  # a live crawl, recorded
+    redis = settings_with_addons("kayhan", REDIS_URL="redis://127.0.0.1:1/0")
+    assert redis["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler"
+    assert redis.getint("NEWSCRAWL_COMMIT_EVERY") == 1
+
+
 def test_replay_mode_leaves_out_what_only_a_server_reads(tmp_path: Path):
     write_warc(tmp_path / "a.warc", [("https://kayhan.ir/fa/news/1", 200, [], PAGE)])
     cookies = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
     referer = "scrapy.spidermiddlewares.referer.RefererMiddleware"
-    settings = make_spider("kayhan", NEWSCRAWL_REPLAY=str(tmp_path)).crawler.settings
+    settings = settings_with_addons("kayhan", NEWSCRAWL_REPLAY=str(tmp_path))
     downloader = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert downloader[cookies] is None
     assert downloader["scrapy.downloadermiddlewares.useragent.UserAgentMiddleware"] is None
     # The project's own middlewares stay.
     assert downloader["newscrawl.downloads.CountingHttpCompressionMiddleware"] == 590
-    assert settings.getdict("SPIDER_MIDDLEWARES")[referer] is None
+    # Kept: Scrapy's redirect middlewares hand it the Referer of a redirect, and warn
+    # ("found no RefererMiddleware instance") on every run without it.
+    assert referer not in settings.getdict("SPIDER_MIDDLEWARES")
     assert settings.getdict("DOWNLOAD_HANDLERS") == {"http": None, "https": None}
     # A middleware the user lists keeps the user's order.
-    chosen = make_spider(
+    chosen = settings_with_addons(
         "kayhan", NEWSCRAWL_REPLAY=str(tmp_path), DOWNLOADER_MIDDLEWARES={cookies: 700}
-    ).crawler.settings
+    )
     assert chosen.getdict("DOWNLOADER_MIDDLEWARES")[cookies] == 700
     # A live crawl keeps them all.
-    live = make_spider("kayhan").crawler.settings
+    live = settings_with_addons("kayhan")
     assert cookies not in live.getdict("DOWNLOADER_MIDDLEWARES")
     assert referer not in live.getdict("SPIDER_MIDDLEWARES")

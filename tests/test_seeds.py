@@ -1,13 +1,16 @@
-"""The four seed articles, rebuilt as full pages in their outlet's markup (with the
+"""The seed articles, rebuilt as full pages in their outlet's markup (with the
 zero-width non-joiners that copying lost restored), come out as the seeds' own lines when
 ZWNJ stripping is on. Blank lines are ignored: the seeds were copied by hand and do not
 agree on them. Each seed's quirks are spelled out below.
 """
 
+import re
+from html import escape
 from pathlib import Path
 
 import pytest
 from conftest import article_fixtures, make_spider
+from scrapy.http import HtmlResponse
 
 from newscrawl.fixtures import page_response
 
@@ -38,6 +41,24 @@ def test_kayhan_seed_whole_document():
     # the page holds it as one paragraph.
     expected = [*seed[1:15], f"{seed[15]} {seed[16]}", *seed[17:]]
     assert produced_document("kayhan", "260941") == non_blank(expected)
+
+
+def test_what_zwnj_stripping_reproduces_of_the_kayhan_seed():
+    """What the README says is reproduced, exactly: the whole document, byte for byte, but for
+    blank lines (the seed separates paragraphs from the second on by one newline, the
+    document by a blank line), the final newline (the seed has none) and the copy's broken
+    line. Nothing else differs."""
+    seed = (SEEDS / "000_0f874c36250647b3.txt").read_text(encoding="utf-8")
+    lines = seed.split("\n")
+    seed_fixed = "\n".join([*lines[:14], f"{lines[14]} {lines[15]}", *lines[16:]])
+    [fixture] = [f for f in article_fixtures("kayhan") if f.expected["code"] == "260941"]
+    spider = make_spider("kayhan", NEWSCRAWL_STRIP_ZWNJ=True)
+    [item] = list(spider.parse_article(page_response(fixture.url, fixture.page)))
+    document = item["text"]
+    assert document != seed_fixed  # not byte for byte as a whole...
+    assert document.endswith("\n") and not seed.endswith("\n")
+    without_blank_lines = re.sub(r"\n\n+", "\n", document).rstrip("\n")
+    assert without_blank_lines == re.sub(r"\n\n+", "\n", seed_fixed)  # ...but for layout
 
 
 def content_lines(outlet: str, code: str) -> list[str]:
@@ -78,3 +99,24 @@ def test_seed_junk_is_not_produced(name):
     produced = "\n".join(produced_document(outlet, code))
     for junk in ("نظر شما", "بازرگانی برنا", "لالالند", "captcha", "انتشار یافته", "برگزیده عکس"):
         assert junk not in produced
+
+
+def test_unknown_outlet_seed_003_body_on_a_kayhan_page():
+    """Seed 003 is a body alone (ten paragraphs, one per line; outlet unknown, its text is on
+    Kayhan). Its paragraphs, put in the body container of a Kayhan article page (the markup of
+    fixture 260941: title, lead and header stay that page's), come out as the article's body,
+    each paragraph byte for byte the seed's line, in the seed's order."""
+    seed = (SEEDS / "003_7fb1758cdfa1aa2a.txt").read_text(encoding="utf-8").split("\n")
+    assert len(seed) == 10 and all(line.strip() for line in seed)
+    [fixture] = [f for f in article_fixtures("kayhan") if f.expected["code"] == "260941"]
+    html = fixture.page.path.read_text(encoding="utf-8")
+    container = re.compile(r'(<div class="body body_news">\n).*?(</div>)', re.S)
+    assert len(container.findall(html)) == 1
+    paragraphs = "".join(f"<p>{escape(line)}</p>\n" for line in seed)
+    page = container.sub(lambda m: m[1] + paragraphs + m[2], html)
+    spider = make_spider("kayhan", NEWSCRAWL_STRIP_ZWNJ=True)
+    response = HtmlResponse(fixture.url, body=page.encode("utf-8"), encoding="utf-8")
+    [item] = list(spider.parse_article(response))
+    assert item["body"].split("\n\n") == seed
+    # In the document: after the header, title and lead, the same paragraphs, blank-separated.
+    assert item["text"].endswith("\n\n".join(seed) + "\n")

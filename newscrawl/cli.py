@@ -1,0 +1,127 @@
+"""What ``scrapy crawl`` and ``scrapy crawlall`` share (``newscrawl/commands/``).
+
+- A user's mistake (an unknown outlet, a bad ``-a`` argument, a missing replay source, a
+  malformed ``-a``/``-o``/``-s``) is one line on stderr, ``scrapy <command>: error: ...``,
+  naming what is wrong and the valid form, and exit status 2: checked before any crawler
+  starts (``newscrawl/arguments.py``), never a traceback.
+- After the crawl, one summary line per outlet (``newscrawl/summary.py``) on stdout (stderr
+  when a feed is written to stdout), and exit status 1 when any outlet failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from scrapy.commands import BaseRunSpiderCommand
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
+
+from newscrawl.arguments import check_crawl
+from newscrawl.summary import spider_failures, summary_line
+
+USAGE_EXIT = 2
+
+
+class OutletCrawlCommand(BaseRunSpiderCommand):
+    """Runs the outlets ``outlets_to_run`` names, checked first, and summarises them."""
+
+    requires_project = True
+    outlets: list[str]  # set by process_options, once checked
+
+    def outlets_to_run(self, args: list[str], known: list[str]) -> list[str]:
+        raise NotImplementedError
+
+    def usage_error(self, error: UsageError | str) -> None:
+        message = str(error) or "bad arguments"
+        print(f"scrapy {self.command_name}: error: {message}", file=sys.stderr, flush=True)
+
+    @property
+    def command_name(self) -> str:
+        return type(self).__module__.rsplit(".", 1)[-1]
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Scrapy's options, then the checks: both before the crawler process exists (it
+        starts logging), so that a mistake is the only line the user sees."""
+        try:
+            super().process_options(args, opts)
+            self.outlets = self.check(args, opts)
+        except UsageError as error:
+            self.usage_error(error)
+            sys.exit(USAGE_EXIT)
+
+    def check(self, args: list[str], opts: argparse.Namespace) -> list[str]:
+        """The outlets to crawl, or UsageError: everything that can be refused before a
+        crawler starts."""
+        loader = get_spider_loader(self.settings)
+        known = sorted(loader.list())
+        names = self.outlets_to_run(args, known)
+        for name in names:
+            if name not in known:
+                raise UsageError(f"no outlet named {name!r}; valid: {', '.join(known)}")
+        for name in names:
+            check_crawl(loader.load(name), opts.spargs, self.settings)
+        return names
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        names = self.outlets
+        process = self.crawler_process
+        crawlers: dict[str, Crawler] = {}
+        bootstrap_errors: dict[str, BaseException] = {}
+        for name in names:
+            crawler = crawlers[name] = self._create_crawler(name)
+            started = process.crawl(crawler, **opts.spargs)
+            if hasattr(started, "add_done_callback"):  # an asyncio task (the asyncio reactor)
+                started.add_done_callback(
+                    lambda task, name=name: _remember_error(task, bootstrap_errors, name)
+                )
+            else:  # a Deferred (FORCE_CRAWLER_PROCESS)
+                started.addErrback(
+                    lambda failure, name=name: bootstrap_errors.setdefault(name, failure.value)
+                )
+        process.start()
+        usage = [e for e in bootstrap_errors.values() if isinstance(e, UsageError)]
+        if usage:  # what the checks above did not foresee (a setting, say)
+            self.usage_error(usage[0])
+            self.exitcode = USAGE_EXIT
+            return
+        self.exitcode = self.summarise(crawlers, bootstrap_errors)
+
+    def summarise(
+        self, crawlers: dict[str, Crawler], bootstrap_errors: dict[str, BaseException]
+    ) -> int:
+        out = sys.stderr if _feeds_to_stdout(self.settings.getdict("FEEDS")) else sys.stdout
+        failed = bool(self.crawler_process.bootstrap_failed)
+        for name, crawler in crawlers.items():
+            stats = _stats(crawler)
+            failures = spider_failures(stats)
+            if name in bootstrap_errors:
+                failures.insert(0, f"did not start: {bootstrap_errors[name]}")
+            failed |= bool(failures)
+            print(summary_line(name, stats, failures), file=out, flush=True)
+        return 1 if failed else 0
+
+
+def _remember_error(task, errors: dict[str, BaseException], name: str) -> None:
+    """A crawl that could not start (a spider argument, a broken setting); retrieving the
+    exception here also keeps asyncio from printing it as never retrieved."""
+    if not task.cancelled() and task.exception() is not None:
+        errors[name] = task.exception()
+
+
+def _stats(crawler: Crawler) -> dict:
+    try:
+        return crawler.stats.get_stats()
+    except RuntimeError:  # "Crawler.stats is not set yet": it never started
+        return {}
+
+
+def _feeds_to_stdout(feeds: dict) -> bool:
+    return any(str(uri) in ("-", "stdout:") for uri in feeds)
+
+
+def outlet_names(args: Sequence[str]) -> list[str]:
+    """Outlet names given as ``a b`` or ``a,b``."""
+    return [name for arg in args for name in arg.split(",") if name]
