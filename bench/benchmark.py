@@ -42,10 +42,10 @@ from bench import OUTLET_VARIABLE
 from bench.corpus import OUTLETS, ROOT, CorpusInfo, build_corpus, count_lines, iter_pages
 from bench.profile import breakdown, load_stats, top_functions
 from newscrawl.article import find_article
+from newscrawl.discovery import read_url_list
 from newscrawl.extraction import extract_body
 from newscrawl.fixtures import make_spider
 from newscrawl.selection import Page
-from newscrawl.spider import read_url_list
 
 LARGE = 50_000
 

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
@@ -57,6 +58,7 @@ from newscrawl.pages import (
 )
 from newscrawl.selection import Node, Page, node_text, select_in, xpath_of
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
+from newscrawl.urls import canonical_url, on_canonical_host, url_code
 
 FALLBACK = "fallback"
 # A paragraph this long that comes again word for word is a copy (a hidden mobile version of
@@ -162,24 +164,6 @@ class Article:
     layout: str
     text: str = ""
     notes: list[Note] = field(default_factory=list)
-
-
-# --- URL identity ---------------------------------------------------------------------------
-def url_code(outlet: OutletDeclaration, url: str) -> str | None:
-    match = outlet.article_url.match(url) if url else None
-    return match["code"] if match else None
-
-
-def canonical_url(outlet: OutletDeclaration, *urls: str) -> str | None:
-    """The canonical URL, from the first of ``urls`` that carries every part it needs."""
-    for url in urls:
-        match = outlet.article_url.match(url) if url else None
-        if match:
-            try:
-                return outlet.canonical_url.format(**match.groupdict())
-            except (KeyError, IndexError):
-                continue
-    return None
 
 
 # --- the parser -----------------------------------------------------------------------------
@@ -387,7 +371,7 @@ def extract(
     canonical = canonical_url(outlet, url, _page_canonical(url, page), request_url)
     return RawArticle(
         code=code,
-        url=canonical or _https_canonical_host(outlet, url),
+        url=canonical or on_canonical_host(outlet, url),
         title=match.title,
         uptitle=uptitle,
         lead=lead,
@@ -536,19 +520,7 @@ def _page_canonical(url: str, page: Page) -> str:
     return _urljoin(url, href) if href else ""
 
 
-def _https_canonical_host(outlet: OutletDeclaration, url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host.removeprefix("www.") == outlet.canonical_host.removeprefix("www."):
-        host = outlet.canonical_host
-    return urlunsplit(("https", host, parts.path, "", ""))
-
-
 def _urljoin(base: str, href: str) -> str:
-    from urllib.parse import urljoin
-
     return urljoin(base, href.strip())
 
 

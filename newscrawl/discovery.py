@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from lxml import etree
 
 from newscrawl.dates import jalali_parts
 
@@ -46,3 +49,19 @@ def archive_start_urls(template: str, since: date, until: date) -> Iterator[str]
     while day >= since:
         yield template.format(**jalali_parts(day))
         day -= timedelta(days=1)
+
+
+def link_hrefs(area: etree._Element) -> list[str]:
+    """Links inside a listing's area (the area itself may be a link); element.xpath, as in
+    newscrawl/selection.py, not a compiled XPath kept across documents."""
+    return area.xpath("descendant-or-self::a/@href", smart_strings=False)
+
+
+def read_url_list(path: Path) -> Iterator[str]:
+    """URLs of a ``-a urls=`` file: one per line; blank lines and ``#`` comments skipped.
+    Read as the crawl goes: a list of a million URLs is never in memory whole."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                yield line

@@ -21,28 +21,26 @@ Articles the seen-store already knows are not fetched again (unless refreshing).
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from lxml import etree
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from w3lib.url import url_query_parameter
 
-from newscrawl import user_agent
+from newscrawl import urls, user_agent
 from newscrawl.arguments import check_replay_source, parse_spider_arguments
-from newscrawl.article import Note, Skip, canonical_url, parse_response
-from newscrawl.discovery import archive_start_urls, with_query_param
+from newscrawl.article import Note, Skip, parse_response
+from newscrawl.contracts import add_contracts
+from newscrawl.discovery import archive_start_urls, link_hrefs, read_url_list, with_query_param
 from newscrawl.distributed import claim_seeding
 from newscrawl.feed_links import feed_links
 from newscrawl.feed_links import record_outcome as record_feed_outcome
@@ -51,27 +49,6 @@ from newscrawl.layout import Layout, Selectors
 from newscrawl.pages import is_cdn_challenge
 from newscrawl.selection import Page
 from newscrawl.state import CrawlState, crawl_state
-
-# (URL attribute, callback, contracts): a feed links articles and gives no item; an article
-# page gives one item with every field the seed format needs, and no request.
-_CONTRACTS = (
-    ("contract_feed_url", "parse_feed", "@returns requests 1\n@returns items 0 0"),
-    (
-        "contract_article_url",
-        "parse_article",
-        "@returns items 1 1\n@returns requests 0 0\n"
-        "@scrapes outlet code url title body published published_text text",
-    ),
-)
-
-
-def _with_contracts(callback: Callable[..., Any], url: str, contracts: str) -> Callable[..., Any]:
-    @functools.wraps(callback)
-    def checked(self: NewsSpider, response: Response) -> Any:
-        return callback(self, response)
-
-    checked.__doc__ = f"@url {url}\n{contracts}"
-    return checked
 
 
 class NewsSpider(scrapy.Spider):
@@ -97,13 +74,9 @@ class NewsSpider(scrapy.Spider):
     contract_article_url: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Give an outlet's callbacks the shared `scrapy check` contracts, on its own URLs
-        (Scrapy reads contracts from a callback's docstring)."""
+        """Give an outlet's callbacks the shared `scrapy check` contracts, on its own URLs."""
         super().__init_subclass__(**kwargs)
-        for url_attribute, callback, contracts in _CONTRACTS:
-            url = cls.__dict__.get(url_attribute)  # declared here, not inherited
-            if url:
-                setattr(cls, callback, _with_contracts(getattr(cls, callback), url, contracts))
+        add_contracts(cls)
 
     # 403 reaches the callbacks so that a CDN challenge served as 403 is told apart.
     handle_httpstatus_list: ClassVar[list[int]] = [403]
@@ -183,32 +156,16 @@ class NewsSpider(scrapy.Spider):
         elif self.record:
             settings.set("NEWSCRAWL_RECORD", self.record, priority="spider")
 
-    # --- URLs ----------------------------------------------------------------------------
-    def match_article(self, url: str) -> re.Match[str] | None:
-        return self.article_url.match(url)
-
+    # --- URLs (newscrawl/urls.py) -------------------------------------------------------
     def article_key(self, url: str) -> tuple[str, str] | None:
         """Identity of the article a URL points to: (outlet, code), or None."""
-        match = self.match_article(url)
-        return (self.name, match["code"]) if match else None
+        return urls.article_key(type(self), url)
 
-    def canonical_article_url(self, *urls: str) -> str | None:
-        """The canonical URL, from the first of ``urls`` that carries every part it needs."""
-        return canonical_url(type(self), *urls)
+    def canonical_article_url(self, *candidates: str) -> str | None:
+        return urls.canonical_url(type(self), *candidates)
 
     def request_url(self, url: str) -> str:
-        """An article link as it is fetched: https, no query string or fragment (tracking
-        parameters), the canonical host instead of its www/non-www twin; a print or AMP
-        view is replaced by the article page itself."""
-        if _ALTERNATE_VIEW.search(urlsplit(url).path):
-            canonical = self.canonical_article_url(url)
-            if canonical:
-                return canonical
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if host.removeprefix("www.") == self.canonical_host.removeprefix("www."):
-            host = self.canonical_host
-        return urlunsplit(("https", host, parts.path, "", ""))
+        return urls.request_url(type(self), url)
 
     # --- discovery -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -291,12 +248,12 @@ class NewsSpider(scrapy.Spider):
         page = Page(response.selector.root)
         area = next((found for s in self.listing_area if (found := page.select(s))), None)
         links = (
-            [href for node in area if not isinstance(node, str) for href in _link_hrefs(node)]
+            [href for node in area if not isinstance(node, str) for href in link_hrefs(node)]
             if area
             else page.select("a::attr(href)")
         )
         # Each listing page's outcome: a stat, and a WARNING when it links no article.
-        if any(self.match_article(response.urljoin(link.strip())) for link in links):
+        if any(self.article_key(response.urljoin(link.strip())) for link in links):
             self.crawler.stats.inc_value("listing/ok")
         else:
             self.crawler.stats.inc_value("listing/empty")
@@ -414,23 +371,3 @@ _LOUD_SKIPS = frozenset(
 # URLs the user named (-a urls, -a codes) are fetched exactly as given.
 _EXACT_URL_KINDS = frozenset({"urls_file", "codes"})
 _LOOKUP_BATCH = 500
-
-
-def _link_hrefs(area: etree._Element) -> list[str]:
-    """Links inside a listing's area (the area itself may be a link); element.xpath, as in
-    newscrawl/selection.py, not a compiled XPath kept across documents."""
-    return area.xpath("descendant-or-self::a/@href", smart_strings=False)
-
-
-# Print and AMP views of an article: the same article, another layout.
-_ALTERNATE_VIEW = re.compile(r"/(?:amp|print)(?:/|$)")
-
-
-def read_url_list(path: Path) -> Iterator[str]:
-    """URLs of a ``-a urls=`` file: one per line; blank lines and ``#`` comments skipped.
-    Read as the crawl goes: a list of a million URLs is never in memory whole."""
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                yield line
