@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -81,6 +81,20 @@ def claim_seeding(crawler: Crawler) -> bool:
     claimed = bool(server.set(key, uuid.uuid4().hex, nx=True, ex=ttl))
     crawler.stats.set_value("redis/seeded", int(claimed))
     return claimed
+
+
+def seed_shared_queue(crawler: Crawler, requests: Iterable[Request], logger: Any) -> None:
+    """Queue a crawl's discovery requests for all workers, if this worker claims the
+    seeding. Straight into the shared queue, all of them: yielded as start requests, they
+    would reach the scheduler one at a time as this worker takes them, the others idle."""
+    if not claim_seeding(crawler):
+        logger.info("Another worker queued this crawl's discovery: taking from the queue")
+        return
+    queued = 0
+    for request in requests:
+        crawler.engine.crawl(request)
+        queued += 1
+    logger.info("Queued %d discovery requests for all workers", queued)
 
 
 class Leases:

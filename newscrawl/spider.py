@@ -1,22 +1,11 @@
 """NewsSpider: what the four outlet spiders share.
 
-An outlet's spider only declares what is particular to it (feeds, listing pages, article URL
-pattern, canonical URL, page layouts as selectors, soft-404 markers); this class turns
-those declarations into discovery, article parsing and items.
-
-Spider arguments (``scrapy crawl <outlet> -a NAME=VALUE``):
-
-- ``urls=FILE``: crawl exactly the URLs in FILE (one per line, ``#`` comments), no discovery;
-- ``replay=PATH``: serve every request from saved pages (WARC file, or a directory of WARC
-  files and fixtures), never from the network;
-- ``record=FILE.warc.gz``: write every fetched response to a WARC file;
-- ``refresh=1``: fetch known articles again; one whose content changed is emitted again
-  with its revision number one higher;
-- ``since=DATE until=DATE``: walk the outlet's archive for that range (backfill);
-- ``codes=FROM-TO``: fetch articles by code (the outlets' codes are sequential);
-- ``max_pages=N``: how deep a listing or archive walk may go (``NEWSCRAWL_MAX_LISTING_PAGES``).
-
-Articles the seen-store already knows are not fetched again (unless refreshing).
+An outlet's spider declares what is particular to it (feeds, listing pages, article URL
+pattern, canonical URL, page layouts as selectors, soft-404 markers); this class turns those
+declarations into discovery and requests, and hands each article page to the crawler-free
+parser (``newscrawl/article.py``), counting and logging what it noted. Spider arguments
+(``-a NAME=VALUE``) are checked in ``newscrawl/arguments.py``. Articles the seen-store
+already knows are not fetched again (unless refreshing).
 """
 
 from __future__ import annotations
@@ -25,7 +14,6 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,14 +22,20 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
-from w3lib.url import url_query_parameter
 
 from newscrawl import urls, user_agent
-from newscrawl.arguments import check_replay_source, parse_spider_arguments
+from newscrawl.arguments import ARGUMENT_FORMS, check_replay_source, parse_spider_arguments
 from newscrawl.article import Note, Skip, parse_response
 from newscrawl.contracts import add_contracts
-from newscrawl.discovery import archive_start_urls, link_hrefs, read_url_list, with_query_param
-from newscrawl.distributed import claim_seeding
+from newscrawl.discovery import (
+    EXACT_URL_KINDS,
+    ArticleLinks,
+    archive_start_urls,
+    link_hrefs,
+    next_page_url,
+    read_url_list,
+)
+from newscrawl.distributed import seed_shared_queue
 from newscrawl.feed_links import feed_links
 from newscrawl.feed_links import record_outcome as record_feed_outcome
 from newscrawl.items import ArticleItem
@@ -81,42 +75,19 @@ class NewsSpider(scrapy.Spider):
     # 403 reaches the callbacks so that a CDN challenge served as 403 is told apart.
     handle_httpstatus_list: ClassVar[list[int]] = [403]
 
-    def __init__(
-        self,
-        *args: Any,
-        urls: str | None = None,
-        replay: str | None = None,
-        record: str | None = None,
-        refresh: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        codes: str | None = None,
-        max_pages: str | None = None,
-        **kwargs: Any,
-    ):
+    def __init__(self, *args: Any, **kwargs: Any):
+        # Checked and parsed in newscrawl/arguments.py, as scrapy crawl/crawlall check them;
+        # taken out of kwargs, which Scrapy would set as attributes as they are.
+        given = {name: kwargs.pop(name, None) for name in ARGUMENT_FORMS}
+        arguments = parse_spider_arguments(type(self), {**given, **kwargs})
         super().__init__(*args, **kwargs)
-        # Checked and parsed in newscrawl/arguments.py, as scrapy crawl/crawlall check them.
-        arguments = parse_spider_arguments(
-            type(self),
-            {
-                "urls": urls,
-                "replay": replay,
-                "record": record,
-                "refresh": refresh,
-                "since": since,
-                "until": until,
-                "codes": codes,
-                "max_pages": max_pages,
-            },
-        )
         self.refresh = arguments.refresh
         self.since, self.until, self.codes = arguments.since, arguments.until, arguments.codes
         self.max_pages = arguments.max_pages
-        self._scheduled: set[tuple[str, str]] = set()  # article keys requested in this run
-        self._known_skipped: set[tuple[str, str]] = set()  # not requested: already seen
         self.urls_file = arguments.urls
         self.replay = arguments.replay
         self.record = arguments.record
+        self.links = ArticleLinks()  # which article links this run requested or skipped
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -169,28 +140,19 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if not self.crawler.settings.get("REDIS_URL"):
-            for request in self.discovery_requests():
-                yield request
+        if self.crawler.settings.get("REDIS_URL"):  # distributed: one worker seeds them all
+            seed_shared_queue(self.crawler, self.discovery_requests(), self.logger)
             return
-        if not claim_seeding(self.crawler):
-            self.logger.info("Another worker queued this crawl's discovery: taking from the queue")
-            return
-        # Straight into the shared queue, all of them: yielded, start requests are handed
-        # to the scheduler one at a time as this worker takes them, leaving the others idle.
-        queued = 0
         for request in self.discovery_requests():
-            self.crawler.engine.crawl(request)
-            queued += 1
-        self.logger.info("Queued %d discovery requests for all workers", queued)
+            yield request
 
     def discovery_requests(self) -> Iterator[scrapy.Request]:
         """Where this crawl starts, as the spider arguments say."""
         if self.urls_file is not None:
             yield from self._article_requests(read_url_list(self.urls_file), "urls_file")
         elif self.codes is not None:
-            urls = (self.code_url.format(code=code) for code in self.codes)
-            yield from self._article_requests(urls, "codes")
+            code_urls = (self.code_url.format(code=code) for code in self.codes)
+            yield from self._article_requests(code_urls, "codes")
         elif self.since or self.until:
             since, until = self.since or self.until, self.until or self.since
             for url in archive_start_urls(self.archive_url, since, until):
@@ -264,10 +226,7 @@ class NewsSpider(scrapy.Spider):
         if not new:
             self.logger.info("Listing %s brings nothing new: not paginating further", response.url)
         elif self.listing_page_param and number < self.max_pages:
-            current = url_query_parameter(response.url, self.listing_page_param)
-            next_url = with_query_param(
-                response.url, self.listing_page_param, int(current or 1) + 1
-            )
+            next_url = next_page_url(response.url, self.listing_page_param)
             yield scrapy.Request(
                 next_url, callback=self.parse_listing, meta={"listing_page": number + 1}
             )
@@ -292,42 +251,30 @@ class NewsSpider(scrapy.Spider):
         yield from self._article_requests(urls, kind)
 
     def _article_requests(self, urls: Iterable[str], kind: str) -> Iterator[scrapy.Request]:
-        """Requests for the articles among ``urls`` that are new: not yet requested in this
-        run and, unless refreshing, unknown to the seen-store. Taken in batches: one
-        seen-store lookup per batch, and a long URL list is never held whole in memory."""
-        urls = iter(urls)
-        while batch := list(islice(urls, _LOOKUP_BATCH)):
-            yield from self._new_article_requests(batch, kind)
-
-    def _new_article_requests(self, urls: list[str], kind: str) -> Iterator[scrapy.Request]:
-        candidates: dict[tuple[str, str], str] = {}
-        for url in urls:
-            key = self.article_key(url)
-            if key is None:
-                if kind == "urls_file":  # asked for by name: fetched whatever it is
-                    yield scrapy.Request(url, callback=self.parse_article)
-                continue
-            if key not in self._scheduled and key not in candidates:
-                candidates[key] = url
-        known = {} if self.refresh else self.crawl_state.store.get_many(candidates)
+        """Requests for the articles among ``urls`` that are new (newscrawl/discovery.py's
+        ArticleLinks: not requested yet in this run and, unless refreshing, unknown to the
+        seen-store), in batches of one seen-store lookup."""
+        lookup = None if self.refresh else self.crawl_state.store.get_many
         stats = self.crawler.stats
-        stats.inc_value(f"discovery/{kind}_links", len(candidates))
-        self._known_skipped.update(known)
-        stats.set_value("discovery/known", len(self._known_skipped))
-        exact = kind in _EXACT_URL_KINDS
-        for key, url in candidates.items():
-            if key in known:
-                continue
-            if not exact:  # a URL list is taken once; the duplicate filter sees repeats
-                self._scheduled.add(key)
-            stats.inc_value("discovery/article_requests")
-            yield scrapy.Request(
-                url if exact else self.request_url(url), callback=self.parse_article
+        for batch in self.links.new_in_batches(urls, kind, self.article_key, lookup):
+            stats.inc_value(f"discovery/{kind}_links", batch.candidates)
+            stats.set_value("discovery/known", self.links.known)
+            stats.inc_value("discovery/article_requests", len(batch.articles))
+            exact = kind in EXACT_URL_KINDS
+            for url in batch.unidentified:  # asked for by name: fetched whatever it is
+                yield scrapy.Request(url, callback=self.parse_article)
+            for url in batch.articles:
+                yield scrapy.Request(
+                    url if exact else self.request_url(url), callback=self.parse_article
+                )
+            level = logging.DEBUG if exact else logging.INFO  # a URL list: a line per batch
+            self.logger.log(
+                level,
+                "%s: %d article links, %d already known",
+                kind,
+                batch.candidates,
+                batch.already_known,
             )
-        level = logging.DEBUG if exact else logging.INFO  # a URL list: a line per batch
-        self.logger.log(
-            level, "%s: %d article links, %d already known", kind, len(candidates), len(known)
-        )
 
     # --- articles ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
@@ -366,8 +313,3 @@ class NewsSpider(scrapy.Spider):
 _LOUD_SKIPS = frozenset(
     {"cdn_challenge", "code_mismatch", "empty_body", "no_title", "no_code", "bad_code", "truncated"}
 )
-
-
-# URLs the user named (-a urls, -a codes) are fetched exactly as given.
-_EXACT_URL_KINDS = frozenset({"urls_file", "codes"})
-_LOOKUP_BATCH = 500
