@@ -1,7 +1,9 @@
 """Write each article's seed-format document to ``<NEWSCRAWL_TEXT_DIR>/<outlet>/<code>.txt``.
 
 Written atomically (temporary file in the same directory, then rename), so a reader or a
-crash never sees half a document.
+crash never sees half a document. A write that fails (a full disk, a read-only directory)
+leaves no temporary file and stops the crawl (``newscrawl.state.CrawlState.fail``): the
+article is not recorded as seen and is fetched again by the next run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawl.state import DurableOutputs, crawl_state
+from newscrawl.state import CrawlState, crawl_state, write_all
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +38,10 @@ def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        try:
+            write_all(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -45,15 +49,16 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 class TextFilePipeline:
-    def __init__(self, crawler: Crawler, root: Path, outputs: DurableOutputs) -> None:
+    def __init__(self, crawler: Crawler, root: Path, state: CrawlState) -> None:
         self.crawler = crawler
         self.root = root
-        self.outputs = outputs  # fsynced in batches before articles are recorded as seen
+        self.state = state
+        self.outputs = state.outputs  # fsynced in batches before articles are recorded as seen
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TextFilePipeline:
         root = Path(crawler.settings.get("NEWSCRAWL_TEXT_DIR"))
-        return cls(crawler, root, crawl_state(crawler).outputs)
+        return cls(crawler, root, crawl_state(crawler))
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -62,7 +67,11 @@ class TextFilePipeline:
         except ValueError as error:
             self.crawler.stats.inc_value("text_files/unsafe_name")
             raise DropItem(str(error)) from error
-        write_atomically(path, adapter["text"])
+        try:
+            write_atomically(path, adapter["text"])
+        except OSError as error:
+            self.state.fail(f"text file {path}", error)
+            raise DropItem(f"{path} not written: {error}", log_level="DEBUG") from error
         self.outputs.written(path)
         self.crawler.stats.inc_value("text_files/written")
         return item

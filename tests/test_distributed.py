@@ -142,3 +142,37 @@ def test_killed_worker_requests_are_finished_by_the_others(tmp_path, redis_url):
     items, stats = outputs(tmp_path, ["w1", "w2", "w3"])
     assert_exactly_once(tmp_path, items)
     assert sum(s.get("redis/leases_expired", 0) for s in stats) > 0
+
+
+def test_a_worker_that_cannot_record_an_article_requeues_it_and_stops(tmp_path, redis_url):
+    """Redis refuses the first worker's seen-store write of its second article: that worker
+    stops (exit 1) and puts the article's request back; the others write it, once."""
+    from test_exactly_once import crash_extensions
+
+    failing = start_worker(
+        tmp_path,
+        "w1",
+        redis_url,
+        {
+            "DISK_FULL_AT": "redis",
+            "DISK_FULL_AFTER": 2,
+            "EXTENSIONS": crash_extensions("DiskFullExtension"),
+        },
+    )
+    time.sleep(1.0)
+    others = [start_worker(tmp_path, w, redis_url) for w in ("w2", "w3")]
+    failing.wait(timeout=WORKER_TIMEOUT)
+    log = (tmp_path / "w1" / "log.txt").read_text(encoding="utf-8")
+    assert failing.returncode == 1, log[-3000:]
+    assert "Output failed, the crawl stops: cannot write the seen-store: OOM" in log
+    for process in others:
+        process.wait(timeout=WORKER_TIMEOUT)
+        assert process.returncode == 0, process.stdout.read()[-3000:]
+    items, _ = outputs(tmp_path, ["w1", "w2", "w3"])
+    assert_exactly_once(tmp_path, items)
+    # Redis refuses every spider of the failing process (they share it); the others none.
+    _, failed = outputs(tmp_path, ["w1"])
+    assert all(s["finish_reason"] == "output_failed" for s in failed)
+    assert sum(s.get("redis/leases_requeued", 0) for s in failed) >= 1
+    _, others_stats = outputs(tmp_path, ["w2", "w3"])
+    assert not any(s.get("output/failed") for s in others_stats)

@@ -11,19 +11,20 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, OUTLETS, article_fixtures, fixture_response, make_spider
-from crawl_helpers import ROOT, crawl_command, crawl_env, run_crawl
+from crawl_helpers import ROOT, CrawlResult, crawl_command, crawl_env, read_result, run_crawl
 from scrapy import Request
 from scrapy.utils.project import get_project_settings
 
 from newscrawl.fingerprint import ArticleKeyFingerprinter
+from newscrawl.seen import SQLiteSeenStore
 
 OUTLET = "kayhan"
 
 
-def crash_extensions() -> str:
-    """The project's extensions plus the crash one (``-s EXTENSIONS`` replaces the dict)."""
+def crash_extensions(name: str = "CrashExtension") -> str:
+    """The project's extensions plus a crash one (``-s EXTENSIONS`` replaces the dict)."""
     extensions = get_project_settings().getdict("EXTENSIONS")
-    return json.dumps({**extensions, "crash_helpers.CrashExtension": 1000})
+    return json.dumps({**extensions, f"crash_helpers.{name}": 1000})
 
 
 def replay_args(source: Path = FIXTURES / OUTLET) -> tuple[str, str]:
@@ -110,6 +111,71 @@ def test_killed_run_then_rerun_emits_every_article_once(tmp_path, point, after):
     assert sorted(counts) == expected_codes() and set(counts.values()) == {1}, counts
     assert sorted(p.stem for p in (text_dir / OUTLET).glob("*.txt")) == expected_codes()
     assert not list((text_dir / OUTLET).glob(".*"))  # no temporary file left behind
+
+
+def crawl_appending(work: Path, feed: Path, **kwargs) -> CrawlResult:
+    """A crawl appending (``-o``) to ``feed``, as a cron job writing one file would."""
+    command = crawl_command(OUTLET, work, *replay_args(), **kwargs)
+    out = command.index("-O")
+    command[out : out + 2] = ["-o", str(feed)]
+    done = subprocess.run(
+        command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300, check=False
+    )
+    return read_result(work, done.returncode, done.stderr)
+
+
+# Which call of each kind of write finds the disk full (crash_helpers.DiskFullExtension),
+# with a commit every 2 articles: the 4th article's text file or JSON line, the 2nd commit's
+# fsync of the feed, the 2nd commit of the seen-store. Each time 2 articles were committed.
+DISK_FULL_AFTER = {"text": 4, "feed": 4, "fsync": 2, "store": 2}
+
+
+@pytest.mark.parametrize("point", sorted(DISK_FULL_AFTER))
+def test_disk_full_then_rerun_with_space_emits_every_article_once(tmp_path, point):
+    state, text_dir, feed = tmp_path / "state.sqlite3", tmp_path / "text", tmp_path / "all.jsonl"
+    full = crawl_appending(
+        tmp_path / "run1",
+        feed,
+        state=state,
+        text_dir=text_dir,
+        settings={
+            "DISK_FULL_AT": point,
+            "DISK_FULL_AFTER": DISK_FULL_AFTER[point],
+            "EXTENSIONS": crash_extensions("DiskFullExtension"),
+            "NEWSCRAWL_COMMIT_EVERY": 2,
+            "CONCURRENT_REQUESTS": 1,
+        },
+    )
+    assert full.returncode == 1, full.log[-3000:]
+    assert full.stats["finish_reason"] == "output_failed"
+    errors = [line for line in full.log.splitlines() if " ERROR: " in line]
+    assert "Output failed, the crawl stops: cannot write" in errors[0], errors
+    assert "No space left on device" in errors[0] or "disk is full" in errors[0], errors
+    assert sum("Output failed" in line for line in errors) == 1
+    # Stopped at once, and rolled back to the last commit: the feed holds exactly what the
+    # seen-store holds (no line without a record, no record without a line).
+    written = feed_lines(feed)
+    recorded = SQLiteSeenStore(state).get_many([(OUTLET, code) for code in expected_codes()])
+    assert sorted(i["code"] for i in written) == sorted(code for _, code in recorded)
+    assert len(written) == 2
+    assert full.stats["text_files/written"] <= 4  # the 4th article was the last one out
+    assert not list((text_dir / OUTLET).glob(".*"))  # no temporary file left behind
+
+    rerun = crawl_appending(tmp_path / "run2", feed, state=state, text_dir=text_dir)
+    assert rerun.returncode == 0, rerun.log[-3000:]
+    counts = Counter(item["code"] for item in feed_lines(feed))
+    assert sorted(counts) == expected_codes() and set(counts.values()) == {1}, counts
+    assert sorted(p.stem for p in (text_dir / OUTLET).glob("*.txt")) == expected_codes()
+
+
+def test_a_cut_off_line_is_removed_before_appending(tmp_path):
+    """The issue's case: a feed file left with part of a line; the next run appends."""
+    feed = tmp_path / "all.jsonl"
+    feed.write_bytes(b'{"outlet": "kayhan", "code": "1", "title": "cut off by a full di')
+    done = crawl_appending(tmp_path / "run", feed, state=tmp_path / "state.sqlite3")
+    assert done.returncode == 0, done.log[-3000:]
+    assert sorted(i["code"] for i in feed_lines(feed)) == expected_codes()
+    assert "Removed a cut-off last line (64 bytes)" in done.log
 
 
 def test_interrupted_jobdir_crawl_resumes_and_emits_every_article_once(tmp_path):

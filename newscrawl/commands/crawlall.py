@@ -47,7 +47,9 @@ def failed_pages(stats: dict) -> int:
 
 
 def summary_line(name: str, stats: dict, failures: list[str]) -> str:
-    new = stats.get("item_scraped_count", 0)
+    # Articles whose outputs and seen-store record were committed: after an output failure
+    # the rest were rolled back (newscrawl.state), however many were scraped.
+    new = stats.get("output/articles_committed", stats.get("item_scraped_count", 0))
     seen = stats.get("discovery/known", 0) + stats.get("dedupe/seen", 0)
     status = "FAILED: " + "; ".join(failures) if failures else "ok"
     return f"{name}: {new} new, {seen} skipped as seen, {failed_pages(stats)} failed ({status})"
