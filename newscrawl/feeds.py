@@ -53,6 +53,7 @@ class LineAtomicFile(io.RawIOBase):
             self._truncate(self.size)
             self.state.fail(f"feed {self.path}", error)
             return 0
+        self.state.pending_lines.append({"file": str(self.path.resolve()), "offset": self.size})
         self.size += len(data)
         return len(data)
 
@@ -93,7 +94,7 @@ class LineAtomicFileFeedStorage(FileFeedStorage):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = LineAtomicFile(path, "a" in self.write_mode, state)
-            state.add_feed(path)
+            state.add_feed(path, handle.size)
         except state.write_errors as error:
             if handle is not None:
                 handle.close()

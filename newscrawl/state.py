@@ -29,6 +29,8 @@ import os
 import shutil
 import sqlite3
 import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
@@ -39,6 +41,7 @@ from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import file_uri_to_path
 
 from newscrawl.document import content_hash
+from newscrawl.manifest import ManifestEntry, build_manifest, run_id, write_manifest
 from newscrawl.seen import MemorySeenStore, SeenStore, SQLiteSeenStore, connect_sqlite
 
 logger = logging.getLogger(__name__)
@@ -60,31 +63,53 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+@dataclass(frozen=True)
+class JournalRun:
+    """A run as the journal knows it: each feed file with the size it had when the run
+    opened it (what the run wrote starts there), and its text directory."""
+
+    id: int
+    started: float
+    text_dir: str | None
+    feeds: list[tuple[str, int]]
+
+
 class RunJournal:
     """Which runs are under way and which JSON-lines files each writes (SQLite)."""
 
     def __init__(self, path: Path) -> None:
         self._db = connect_sqlite(path)
         self._db.executescript(_JOURNAL_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        if "text_dir" not in columns:  # journals written before run manifests
+            self._db.execute("ALTER TABLE runs ADD COLUMN text_dir TEXT")
 
-    def unfinished(self, spider: str) -> list[tuple[int, list[str]]]:
+    def unfinished(self, spider: str) -> list[JournalRun]:
         rows = self._db.execute(
-            "SELECT id, feeds FROM runs WHERE spider = ? AND finished IS NULL", (spider,)
+            "SELECT id, started, text_dir, feeds FROM runs WHERE spider = ? AND finished IS NULL",
+            (spider,),
         ).fetchall()
-        return [(run_id, json.loads(feeds)) for run_id, feeds in rows]
+        return [
+            JournalRun(run_id, started, text_dir, [_feed_entry(f) for f in json.loads(feeds)])
+            for run_id, started, text_dir, feeds in rows
+        ]
 
-    def start(self, spider: str) -> int:
+    def start(self, spider: str, text_dir: str | None = None) -> tuple[int, float]:
+        started = time.time()
         cursor = self._db.execute(
-            "INSERT INTO runs (spider, started) VALUES (?, ?)", (spider, time.time())
+            "INSERT INTO runs (spider, started, text_dir) VALUES (?, ?, ?)",
+            (spider, started, text_dir),
         )
-        return int(cursor.lastrowid)
+        return int(cursor.lastrowid), started
 
-    def add_feed(self, run_id: int, path: str) -> None:
+    def add_feed(self, run_id: int, path: str, offset: int = 0) -> None:
         (feeds,) = self._db.execute("SELECT feeds FROM runs WHERE id = ?", (run_id,)).fetchone()
-        paths = json.loads(feeds)
-        if path not in paths:
+        entries = [_feed_entry(f) for f in json.loads(feeds)]
+        if path not in (p for p, _ in entries):
+            entries.append((path, offset))
             self._db.execute(
-                "UPDATE runs SET feeds = ? WHERE id = ?", (json.dumps([*paths, path]), run_id)
+                "UPDATE runs SET feeds = ? WHERE id = ?",
+                (json.dumps([list(e) for e in entries]), run_id),
             )
 
     def finish(self, run_id: int) -> None:
@@ -92,6 +117,12 @@ class RunJournal:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _feed_entry(value) -> tuple[str, int]:
+    """A feed of the journal: ``[path, offset]``, or a plain path (written from offset 0)
+    in journals from before run manifests."""
+    return (value, 0) if isinstance(value, str) else (value[0], int(value[1]))
 
 
 def trim_partial_line(path: Path) -> int:
@@ -115,16 +146,25 @@ def trim_partial_line(path: Path) -> int:
         return end - position
 
 
-def complete_lines(path: Path):
-    """The items of a JSON-lines file, leaving out a last line that was cut short."""
+def complete_lines(path: Path, offset: int = 0):
+    """The items of a JSON-lines file from ``offset`` on, leaving out a last line that was
+    cut short."""
+    for _, item in complete_lines_at(path, offset):
+        yield item
+
+
+def complete_lines_at(path: Path, offset: int = 0):
+    """``(offset, item)`` of each complete line of a JSON-lines file from ``offset`` on."""
     with path.open("rb") as handle:
+        handle.seek(offset)
         for line in handle:
             if not line.endswith(b"\n"):
                 break
             try:
-                yield json.loads(line)
+                yield offset, json.loads(line)
             except ValueError:
                 logger.warning("Unreadable line in %s ignored during recovery", path)
+            offset += len(line)
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -255,6 +295,16 @@ class CrawlState:
         self.store: SeenStore = MemorySeenStore()
         self.journal: RunJournal | None = None
         self.run_id: int | None = None
+        self.text_dir = str(Path(settings.get("NEWSCRAWL_TEXT_DIR") or ".").absolute())
+        manifest_dir = settings.get("NEWSCRAWL_MANIFEST_DIR")
+        self.manifest_dir = Path(manifest_dir) if manifest_dir else None
+        # The run manifest's articles: committed, and written since the last commit; the
+        # JSON lines (file, offset) written for the article the feed exports are writing.
+        self.manifest_entries: list[ManifestEntry] = []
+        self._pending_entries: list[ManifestEntry] = []
+        self.pending_lines: list[dict] = []
+        self.started = time.time()
+        self.run = run_id(self.spider_name, self.started, uuid.uuid4().hex[:8])
         if self.refusal:  # touch nothing on a disk that is full
             return
         try:
@@ -263,21 +313,24 @@ class CrawlState:
             self.journal = RunJournal(Path(path)) if path else None
             if self.journal:
                 self._recover()
-                self.run_id = self.journal.start(self.spider_name)
+                self.run_id, self.started = self.journal.start(self.spider_name, self.text_dir)
+                self.run = run_id(self.spider_name, self.started, self.run_id)
         except self.write_errors as error:
             self.refusal = f"cannot write the seen-store or run journal: {error}"
             self.refusal_reason = OUTPUT_FAILED
 
     def _recover(self) -> None:
-        """Record as seen what interrupted runs of this spider already emitted."""
+        """Record as seen what interrupted runs of this spider already emitted, and write
+        their manifests."""
         recovered = 0
-        for run_id, feeds in self.journal.unfinished(self.spider_name):
-            for feed in feeds:
+        for run in self.journal.unfinished(self.spider_name):
+            entries = []
+            for feed, offset in run.feeds:
                 path = Path(feed)
                 if not path.exists():
                     continue
                 trim_partial_line(path)
-                for item in complete_lines(path):
+                for line_offset, item in complete_lines_at(path, offset):
                     key = (item.get("outlet"), item.get("code"))
                     if None in key or not item.get("text"):
                         continue
@@ -286,8 +339,15 @@ class CrawlState:
                     if known is None or known.content_hash != digest:
                         self.store.record(key, digest)
                         recovered += 1
+                    entries.append(
+                        self._entry(item, {"file": feed, "offset": line_offset}, run.text_dir)
+                    )
             self.store.commit()
-            self.journal.finish(run_id)
+            if self.manifest_dir is not None and entries:
+                name = run_id(self.spider_name, run.started, run.id)
+                manifest = build_manifest(name, self.spider_name, run.started, None, entries)
+                write_manifest(self.manifest_dir, manifest)
+            self.journal.finish(run.id)
         if recovered:
             logger.warning(
                 "Recovered %d articles emitted by an interrupted %s run: not fetched again",
@@ -295,11 +355,25 @@ class CrawlState:
                 self.spider_name,
             )
 
-    def add_feed(self, path: Path) -> None:
+    def _entry(self, item, line: dict | None = None, text_dir: str | None = None):
+        outlet, code = item["outlet"], item["code"]
+        # The text file as pipelines/text_files.py names it.
+        text_file = Path(text_dir or self.text_dir) / outlet / f"{code}.txt"
+        lines = [line] if line else []
+        return ManifestEntry(outlet, code, int(item.get("revision") or 1), str(text_file), lines)
+
+    def add_feed(self, path: Path, offset: int = 0) -> None:
         # A feed opened after the run closed (Scrapy opens empty feeds at the very end)
         # holds no item: nothing to recover from it.
         if self.journal is not None and not self.closed:
-            self.journal.add_feed(self.run_id, str(path.resolve()))
+            self.journal.add_feed(self.run_id, str(path.resolve()), offset)
+
+    def article_written(self, item) -> None:
+        """An article's outputs are written (its JSON lines are ``pending_lines``): it goes
+        in the run manifest once committed."""
+        entry = self._entry(item)
+        entry.json_lines, self.pending_lines = self.pending_lines, []
+        self._pending_entries.append(entry)
 
     @property
     def write_errors(self) -> tuple[type[BaseException], ...]:
@@ -326,6 +400,7 @@ class CrawlState:
             self._rolled_back = False
             logger.warning("Could not truncate the feed files back: %s", rollback_error)
         self.store.discard_staged()
+        self._pending_entries, self.pending_lines = [], []
         if stats is not None:
             stats.set_value("output/failed", self.failure)
             stats.inc_value("output/rolled_back", rolled_back)
@@ -369,6 +444,8 @@ class CrawlState:
             self.fail("the seen-store", error)
             return False
         self.outputs.committed()
+        self.manifest_entries += self._pending_entries
+        self._pending_entries = []
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("output/articles_committed", self._staged_articles)
         self._staged = self._staged_articles = 0
@@ -386,6 +463,7 @@ class CrawlState:
         agreed = self.commit() or self._rolled_back
         try:
             self.store.close()
+            agreed = agreed and self._write_manifest()
             if self.journal is not None:
                 if agreed:
                     self.journal.finish(self.run_id)
@@ -393,6 +471,29 @@ class CrawlState:
         except self.write_errors as error:
             # The journal still lists this run: the next one recovers its feed files.
             logger.warning("Could not close the seen-store cleanly: %s", error)
+
+    def _write_manifest(self) -> bool:
+        """The run manifest, if the run wrote articles; False when it could not be written
+        (the journal then keeps the run, and the next run writes it from the feeds)."""
+        if self.manifest_dir is None or not self.manifest_entries:
+            return True
+        manifest = build_manifest(
+            self.run,
+            self.spider_name,
+            self.started,
+            time.time(),
+            self.manifest_entries,
+            self.failure,
+        )
+        try:
+            path = write_manifest(self.manifest_dir, manifest)
+        except OSError as error:
+            logger.warning("Run manifest not written (the next run writes it): %s", error)
+            return False
+        logger.info("Run manifest: %s (%d articles)", path, len(self.manifest_entries))
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("output/manifest", str(path))
+        return True
 
 
 _STATES: WeakKeyDictionary[Crawler, CrawlState] = WeakKeyDictionary()

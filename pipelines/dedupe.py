@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DropItem
 
 from newscrawl.document import content_hash
+from newscrawl.items import SCHEMA_VERSION
 from newscrawl.state import CrawlState, crawl_state
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class DedupePipeline:
                 raise DropItem(f"article {key[0]}/{key[1]} unchanged")
             stats.inc_value("refresh/changed")
         adapter["revision"] = known.revision + 1 if known else 1
+        adapter["schema_version"] = SCHEMA_VERSION
         self.in_flight[key] = id(item)
         return item
 
@@ -77,12 +79,14 @@ class DedupePipeline:
         adapter = ItemAdapter(item)
         key = (adapter["outlet"], adapter["code"])
         if self.in_flight.pop(key, None) is None or not self.state.writable:
+            self.state.pending_lines.clear()
             return  # a duplicate, or its JSON line could not be written: not seen
         try:
             self.state.store.record(key, content_hash(adapter["text"]))
         except self.state.write_errors as error:  # a store that reads to record (Redis)
             self.state.fail("the seen-store", error)
             return
+        self.state.article_written(adapter)
         self.state.staged()
 
     def item_not_written(self, item, response, spider, **kwargs) -> None:

@@ -4,6 +4,11 @@ Written atomically (temporary file in the same directory, then rename), so a rea
 crash never sees half a document. A write that fails (a full disk, a read-only directory)
 leaves no temporary file and stops the crawl (``newscrawl.state.CrawlState.fail``): the
 article is not recorded as seen and is fetched again by the next run.
+
+Revisions are kept: before revision N of an article replaces ``<code>.txt``, the file (then
+revision N-1) is kept as ``<code>.r<N-1>.txt`` (a hard link, or a copy where links are not
+supported), unless that file exists already (an earlier attempt at revision N that was not
+recorded as seen: ``<code>.txt`` holds that attempt, not revision N-1).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -18,6 +24,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.manifest import previous_revision_file
 from newscrawl.state import CrawlState, crawl_state, write_all
 
 logger = logging.getLogger(__name__)
@@ -48,6 +55,20 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def keep_previous_revision(path: Path, revision: int) -> Path | None:
+    """Keep the revision that revision ``revision`` is about to replace at ``path``."""
+    if revision < 2 or not path.exists():
+        return None
+    previous = Path(previous_revision_file(str(path), revision))
+    if previous.exists():
+        return None
+    try:
+        os.link(path, previous)
+    except OSError:  # no hard links on this filesystem
+        shutil.copy2(path, previous)
+    return previous
+
+
 class TextFilePipeline:
     def __init__(self, crawler: Crawler, root: Path, state: CrawlState) -> None:
         self.crawler = crawler
@@ -68,10 +89,13 @@ class TextFilePipeline:
             self.crawler.stats.inc_value("text_files/unsafe_name")
             raise DropItem(str(error)) from error
         try:
+            kept = keep_previous_revision(path, adapter.get("revision") or 1)
             write_atomically(path, adapter["text"])
         except OSError as error:
             self.state.fail(f"text file {path}", error)
             raise DropItem(f"{path} not written: {error}", log_level="DEBUG") from error
         self.outputs.written(path)
+        if kept is not None:
+            self.outputs.written(kept)
         self.crawler.stats.inc_value("text_files/written")
         return item

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, OUTLETS, article_fixtures, manifest
 from crash_helpers import __file__ as _crash_module  # noqa: F401  (workers load it by name)
-from crawl_helpers import ROOT, crawl_env
+from crawl_helpers import ROOT, checked_items, crawl_env
 
 from bench.distributed import start_redis
 
@@ -40,6 +40,7 @@ def start_worker(tmp_path: Path, name: str, redis_url: str, extra: dict | None =
         "REDIS_URL": redis_url,
         "NEWSCRAWL_STATE": work / "journal.sqlite3",  # the run journal stays local
         "NEWSCRAWL_TEXT_DIR": tmp_path / "text",  # one host: one text directory
+        "NEWSCRAWL_MANIFEST_DIR": work / "manifests",
         "NEWSCRAWL_STATS_FILE": work / "stats-{spider}.json",
         "NEWSCRAWL_REDIS_IDLE_CLOSE": 2,
         "NEWSCRAWL_REDIS_LEASE": 4,
@@ -72,7 +73,7 @@ def outputs(tmp_path: Path, workers: list[str]):
     items, stats = [], []
     for name in workers:
         for path in sorted((tmp_path / name).glob("*.jsonl")):
-            items += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            items += checked_items(path.read_text(encoding="utf-8").splitlines())
         stats += [json.loads(p.read_text()) for p in (tmp_path / name).glob("stats-*.json")]
     return items, stats
 

@@ -1,10 +1,11 @@
 """The seen-store and the run journal on their own."""
 
 import json
+import sqlite3
 from pathlib import Path
 
 from newscrawl.seen import SQLiteSeenStore
-from newscrawl.state import RunJournal, complete_lines
+from newscrawl.state import JournalRun, RunJournal, complete_lines
 
 
 def test_sqlite_store_persists_records_and_revisions(tmp_path: Path):
@@ -43,9 +44,25 @@ def test_recovery_reads_complete_lines_only(tmp_path: Path):
 
 def test_journal_lists_unfinished_runs_and_their_feeds(tmp_path: Path):
     journal = RunJournal(tmp_path / "state.sqlite3")
-    done, crashed = journal.start("kayhan"), journal.start("kayhan")
-    journal.add_feed(crashed, "/x/a.jsonl")
-    journal.add_feed(crashed, "/x/a.jsonl")
+    (done, _), (crashed, started) = journal.start("kayhan"), journal.start("kayhan", "/x/text")
+    journal.add_feed(crashed, "/x/a.jsonl", 120)
+    journal.add_feed(crashed, "/x/a.jsonl", 999)  # once, with the offset it was opened at
     journal.finish(done)
-    assert journal.unfinished("kayhan") == [(crashed, ["/x/a.jsonl"])]
+    assert journal.unfinished("kayhan") == [
+        JournalRun(crashed, started, "/x/text", [("/x/a.jsonl", 120)])
+    ]
     assert journal.unfinished("tasnim") == []
+
+
+def test_journal_of_an_earlier_version_is_read(tmp_path: Path):
+    """Journals written before run manifests: no text_dir column, feeds as plain paths."""
+    db = sqlite3.connect(tmp_path / "state.sqlite3")
+    db.executescript(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY, spider TEXT NOT NULL, started REAL NOT NULL,"
+        " finished REAL, feeds TEXT NOT NULL DEFAULT '[]');"
+        """INSERT INTO runs (spider, started, feeds) VALUES ('kayhan', 5.0, '["/x/a.jsonl"]');"""
+    )
+    db.commit()
+    db.close()
+    journal = RunJournal(tmp_path / "state.sqlite3")
+    assert journal.unfinished("kayhan") == [JournalRun(1, 5.0, None, [("/x/a.jsonl", 0)])]
