@@ -11,6 +11,7 @@ cut-off last line left by an earlier run. Each file is recorded in the run journ
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from pathlib import Path
@@ -50,7 +51,9 @@ class LineAtomicFile(io.RawIOBase):
         try:
             write_all(self.fd, data)
         except OSError as error:
-            self._truncate(self.size)
+            # If this fails too, the rollback tries again, else the next run's start-up trims.
+            with contextlib.suppress(OSError):
+                self._truncate(self.size)
             self.state.fail(f"feed {self.path}", error)
             return 0
         self.state.pending_lines.append({"file": str(self.path.resolve()), "offset": self.size})

@@ -93,8 +93,9 @@ def write_manifest(directory: Path, manifest: dict) -> Path:
     """Write ``manifest`` atomically as the next manifest of ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    with (directory / ".lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: sequence numbers in order
+    directory_fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(directory_fd, fcntl.LOCK_EX)  # one writer at a time: numbers in order
         sequence = 1 + max((s for _, s in _manifest_names(directory)), default=0)
         path = directory / f"{sequence:010d}-{manifest['run']}.json"
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".manifest.", suffix=".tmp")
@@ -113,11 +114,9 @@ def write_manifest(directory: Path, manifest: dict) -> Path:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        directory_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(directory_fd)
-        finally:
-            os.close(directory_fd)
+        os.fsync(directory_fd)  # the rename
+    finally:
+        os.close(directory_fd)  # and the lock with it
     return path
 
 

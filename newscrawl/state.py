@@ -153,12 +153,13 @@ def complete_lines(path: Path, offset: int = 0):
         yield item
 
 
-def complete_lines_at(path: Path, offset: int = 0):
-    """``(offset, item)`` of each complete line of a JSON-lines file from ``offset`` on."""
+def complete_lines_at(path: Path, offset: int = 0, end: int | None = None):
+    """``(offset, item)`` of each complete line of a JSON-lines file from ``offset`` on (to
+    ``end``: where another run's lines begin)."""
     with path.open("rb") as handle:
         handle.seek(offset)
         for line in handle:
-            if not line.endswith(b"\n"):
+            if not line.endswith(b"\n") or (end is not None and offset >= end):
                 break
             try:
                 yield offset, json.loads(line)
@@ -316,21 +317,25 @@ class CrawlState:
                 self.run_id, self.started = self.journal.start(self.spider_name, self.text_dir)
                 self.run = run_id(self.spider_name, self.started, self.run_id)
         except self.write_errors as error:
-            self.refusal = f"cannot write the seen-store or run journal: {error}"
+            self.refusal = f"cannot write the seen-store, run journal or manifests: {error}"
             self.refusal_reason = OUTPUT_FAILED
 
     def _recover(self) -> None:
         """Record as seen what interrupted runs of this spider already emitted, and write
         their manifests."""
         recovered = 0
-        for run in self.journal.unfinished(self.spider_name):
+        runs = self.journal.unfinished(self.spider_name)
+        for run in runs:
             entries = []
             for feed, offset in run.feeds:
                 path = Path(feed)
                 if not path.exists():
                     continue
                 trim_partial_line(path)
-                for line_offset, item in complete_lines_at(path, offset):
+                # Two interrupted runs appending to one file: each has its own part.
+                later = [o for r in runs if r.id > run.id for f, o in r.feeds if f == feed]
+                end = min(later, default=None)
+                for line_offset, item in complete_lines_at(path, offset, end):
                     key = (item.get("outlet"), item.get("code"))
                     if None in key or not item.get("text"):
                         continue

@@ -66,3 +66,33 @@ def test_journal_of_an_earlier_version_is_read(tmp_path: Path):
     db.close()
     journal = RunJournal(tmp_path / "state.sqlite3")
     assert journal.unfinished("kayhan") == [JournalRun(1, 5.0, None, [("/x/a.jsonl", 0)])]
+
+
+def test_recovery_lists_each_interrupted_run_with_its_own_lines(tmp_path: Path):
+    """Two runs killed while appending to one file: each manifest lists its own lines."""
+    from newscrawl.fixtures import make_spider
+    from newscrawl.manifest import manifests_after
+
+    state, feed = tmp_path / "state.sqlite3", tmp_path / "all.jsonl"
+    lines = [
+        json.dumps({"outlet": "kayhan", "code": str(i), "text": "x", "revision": 1})
+        for i in range(5)
+    ]
+    journal = RunJournal(state)
+    (first, _), (second, _) = journal.start("kayhan"), journal.start("kayhan")
+    feed.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    journal.add_feed(first, str(feed), 0)
+    journal.add_feed(second, str(feed), feed.stat().st_size)
+    feed.write_text("\n".join(lines) + "\n" + lines[0][:9], encoding="utf-8")
+    journal.close()
+    spider = make_spider(
+        "kayhan", NEWSCRAWL_STATE=str(state), NEWSCRAWL_MANIFEST_DIR=str(tmp_path / "m")
+    )
+    assert len(spider.crawl_state.store.get_many([("kayhan", str(i)) for i in range(6)])) == 5
+    runs = [m for _, m in manifests_after(tmp_path / "m")]
+    assert [[a["code"] for a in m["outlets"]["kayhan"]["new"]] for m in runs] == [
+        ["0", "1"],
+        ["2", "3", "4"],
+    ]
+    assert all(m["interrupted"] for m in runs)
+    assert feed.read_text(encoding="utf-8").endswith(lines[4] + "\n")  # cut-off line gone
