@@ -89,7 +89,7 @@ def build_manifest(
     }
 
 
-def write_manifest(directory: Path, manifest: dict) -> Path:
+def write_manifest(directory: Path, manifest: dict, file_mode: int = 0o644) -> Path:
     """Write ``manifest`` atomically as the next manifest of ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
@@ -101,6 +101,7 @@ def write_manifest(directory: Path, manifest: dict) -> Path:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".manifest.", suffix=".tmp")
         try:
             try:
+                os.fchmod(fd, file_mode)
                 view = memoryview(data)
                 while view:  # os.write may write part of it (newscrawl.state.write_all)
                     written = os.write(fd, view)

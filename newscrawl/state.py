@@ -179,6 +179,18 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def _default_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# What ``open()`` would give a new file. Files written through ``tempfile.mkstemp`` (text
+# files, manifests) get it too instead of mkstemp's 0600, so that an ingestion tool running
+# as another user can read them.
+FILE_MODE = _default_file_mode()
+
+
 def _fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -351,7 +363,7 @@ class CrawlState:
             if self.manifest_dir is not None and entries:
                 name = run_id(self.spider_name, run.started, run.id)
                 manifest = build_manifest(name, self.spider_name, run.started, None, entries)
-                write_manifest(self.manifest_dir, manifest)
+                write_manifest(self.manifest_dir, manifest, FILE_MODE)
             self.journal.finish(run.id)
         if recovered:
             logger.warning(
@@ -491,7 +503,7 @@ class CrawlState:
             self.failure,
         )
         try:
-            path = write_manifest(self.manifest_dir, manifest)
+            path = write_manifest(self.manifest_dir, manifest, FILE_MODE)
         except OSError as error:
             logger.warning("Run manifest not written (the next run writes it): %s", error)
             return False

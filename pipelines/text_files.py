@@ -25,7 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.manifest import previous_revision_file
-from newscrawl.state import CrawlState, crawl_state, write_all
+from newscrawl.state import FILE_MODE, CrawlState, crawl_state, write_all
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ def write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         try:
+            os.fchmod(fd, FILE_MODE)
             write_all(fd, text.encode("utf-8"))
         finally:
             os.close(fd)

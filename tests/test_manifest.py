@@ -16,6 +16,7 @@ from crawl_helpers import ITEM_SCHEMA, ROOT, checked_items, crawl_command, crawl
 
 from newscrawl.items import SCHEMA_VERSION
 from newscrawl.manifest import ManifestEntry, build_manifest, manifests_after, write_manifest
+from newscrawl.state import FILE_MODE
 
 
 def test_items_carry_the_schema_version_of_the_schema():
@@ -129,6 +130,7 @@ def test_the_readme_follower_reads_each_article_once_and_no_empty_feed_is_writte
     assert second.returncode == 0, second.stderr[-3000:]
     assert not list((tmp_path / "run2").glob("*.jsonl"))  # found nothing: no empty file
     assert follow() == []
+    assert all(path.stat().st_mode & 0o777 == FILE_MODE for path in manifests.iterdir())
     keys = Counter(tuple(line.split()[:2]) for line in ingested)
     expected = {(o, f.expected["code"]) for o in OUTLETS for f in article_fixtures(o)}
     assert set(keys) == expected and set(keys.values()) == {1}
