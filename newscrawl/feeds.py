@@ -31,6 +31,7 @@ class LineAtomicFile(io.RawIOBase):
     def __init__(self, path: Path, append: bool, state: CrawlState) -> None:
         super().__init__()
         self.path = path
+        self.resolved = str(path.resolve())  # as run manifests name it
         self.state = state
         if append and path.exists():
             trim_partial_line(path)
@@ -56,7 +57,7 @@ class LineAtomicFile(io.RawIOBase):
                 self._truncate(self.size)
             self.state.fail(f"feed {self.path}", error)
             return 0
-        self.state.pending_lines.append({"file": str(self.path.resolve()), "offset": self.size})
+        self.state.pending_lines.append((self.resolved, self.size))
         self.size += len(data)
         return len(data)
 

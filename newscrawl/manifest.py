@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,15 +31,21 @@ MANIFEST_VERSION = 1
 _NAME = re.compile(r"(?P<sequence>[0-9]{10})-.+\.json")
 
 
-@dataclass
+@dataclass(slots=True)
 class ManifestEntry:
-    """One article a run wrote."""
+    """One article a run wrote (kept for every article until the run ends: small, and the
+    directory and file names are shared strings)."""
 
     outlet: str
     code: str
     revision: int
-    text_file: str
-    json_lines: list[dict] = field(default_factory=list)  # {"file": path, "offset": bytes}
+    text_dir: str
+    json_lines: tuple[tuple[str, int], ...] = ()  # (feed file, byte offset of the line)
+
+    @property
+    def text_file(self) -> str:
+        """The article's text file, as pipelines/text_files.py names it."""
+        return f"{self.text_dir}{os.sep}{self.outlet}{os.sep}{self.code}.txt"
 
 
 def utc_iso(timestamp: float | None) -> str | None:
@@ -59,6 +65,58 @@ def previous_revision_file(text_file: str, revision: int) -> str:
     return str(path.with_name(f"{path.stem}.r{revision - 1}{path.suffix}"))
 
 
+@dataclass
+class Manifest:
+    """A run manifest; written as a stream (``chunks``), one article a line, so that a run of
+    many articles never holds its manifest as one document in memory."""
+
+    run: str
+    spider: str
+    started: float
+    finished: float | None
+    entries: list[ManifestEntry]
+    output_failed: str | None = None
+
+    def chunks(self) -> Iterator[str]:
+        header = {
+            "manifest_version": MANIFEST_VERSION,
+            "run": self.run,
+            "spider": self.spider,
+            "started": utc_iso(self.started),
+            "finished": utc_iso(self.finished),
+            "interrupted": self.finished is None,
+            "output_failed": self.output_failed,
+        }
+        yield json.dumps(header, ensure_ascii=False)[:-1] + ', "outlets": {'
+        by_outlet: dict[str, list[ManifestEntry]] = {}
+        for entry in self.entries:
+            by_outlet.setdefault(entry.outlet, []).append(entry)
+        for number, (outlet, entries) in enumerate(by_outlet.items()):
+            files = list(dict.fromkeys(feed for e in entries for feed, _ in e.json_lines))
+            yield (
+                f"{',' if number else ''}\n {json.dumps(outlet)}: "
+                f'{{"json_line_files": {json.dumps(files, ensure_ascii=False)}'
+            )
+            for kind, revised in (("new", False), ("revised", True)):
+                yield f', "{kind}": ['
+                separator = "\n  "
+                for entry in entries:
+                    if (entry.revision > 1) == revised:
+                        yield separator + json.dumps(_article(entry), ensure_ascii=False)
+                        separator = ",\n  "
+                yield "\n ]"
+            yield "}"
+        yield "\n}}\n"
+
+
+def _article(entry: ManifestEntry) -> dict:
+    article = {"code": entry.code, "revision": entry.revision, "text_file": entry.text_file}
+    if entry.revision > 1:
+        article["previous_text_file"] = previous_revision_file(entry.text_file, entry.revision)
+    article["json_lines"] = [{"file": feed, "offset": offset} for feed, offset in entry.json_lines]
+    return article
+
+
 def build_manifest(
     run: str,
     spider: str,
@@ -66,48 +124,42 @@ def build_manifest(
     finished: float | None,
     entries: list[ManifestEntry],
     output_failed: str | None = None,
-) -> dict:
-    outlets: dict[str, dict] = {}
-    for entry in entries:
-        outlet = outlets.setdefault(entry.outlet, {"new": [], "revised": [], "json_line_files": []})
-        article = {k: v for k, v in asdict(entry).items() if k != "outlet"}
-        if entry.revision > 1:
-            article["previous_text_file"] = previous_revision_file(entry.text_file, entry.revision)
-        outlet["revised" if entry.revision > 1 else "new"].append(article)
-        for line in entry.json_lines:
-            if line["file"] not in outlet["json_line_files"]:
-                outlet["json_line_files"].append(line["file"])
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "run": run,
-        "spider": spider,
-        "started": utc_iso(started),
-        "finished": utc_iso(finished),
-        "interrupted": finished is None,
-        "output_failed": output_failed,
-        "outlets": outlets,
-    }
+) -> Manifest:
+    return Manifest(run, spider, started, finished, entries, output_failed)
 
 
-def write_manifest(directory: Path, manifest: dict, file_mode: int = 0o644) -> Path:
+def _write_chunks(fd: int, chunks: Iterator[str]) -> None:
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk.encode("utf-8")
+        if len(buffer) >= 1 << 16:
+            _write_all(fd, buffer)
+            buffer.clear()
+    _write_all(fd, buffer)
+
+
+def _write_all(fd: int, data: bytes | bytearray) -> None:
+    view = memoryview(data)
+    while view:  # os.write may write part of it (as newscrawl.state.write_all)
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(28, "No space left on device (nothing written)")
+        view = view[written:]
+
+
+def write_manifest(directory: Path, manifest: Manifest, file_mode: int = 0o644) -> Path:
     """Write ``manifest`` atomically as the next manifest of ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    data = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     directory_fd = os.open(directory, os.O_RDONLY)
     try:
         fcntl.flock(directory_fd, fcntl.LOCK_EX)  # one writer at a time: numbers in order
         sequence = 1 + max((s for _, s in _manifest_names(directory)), default=0)
-        path = directory / f"{sequence:010d}-{manifest['run']}.json"
+        path = directory / f"{sequence:010d}-{manifest.run}.json"
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".manifest.", suffix=".tmp")
         try:
             try:
                 os.fchmod(fd, file_mode)
-                view = memoryview(data)
-                while view:  # os.write may write part of it (newscrawl.state.write_all)
-                    written = os.write(fd, view)
-                    if written <= 0:
-                        raise OSError(28, "No space left on device (nothing written)")
-                    view = view[written:]
+                _write_chunks(fd, manifest.chunks())
                 os.fsync(fd)
             finally:
                 os.close(fd)

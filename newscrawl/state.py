@@ -315,7 +315,7 @@ class CrawlState:
         # JSON lines (file, offset) written for the article the feed exports are writing.
         self.manifest_entries: list[ManifestEntry] = []
         self._pending_entries: list[ManifestEntry] = []
-        self.pending_lines: list[dict] = []
+        self.pending_lines: list[tuple[str, int]] = []
         self.started = time.time()
         self.run = run_id(self.spider_name, self.started, uuid.uuid4().hex[:8])
         if self.refusal:  # touch nothing on a disk that is full
@@ -356,9 +356,7 @@ class CrawlState:
                     if known is None or known.content_hash != digest:
                         self.store.record(key, digest)
                         recovered += 1
-                    entries.append(
-                        self._entry(item, {"file": feed, "offset": line_offset}, run.text_dir)
-                    )
+                    entries.append(self._entry(item, ((feed, line_offset),), run.text_dir))
             self.store.commit()
             if self.manifest_dir is not None and entries:
                 name = run_id(self.spider_name, run.started, run.id)
@@ -372,12 +370,11 @@ class CrawlState:
                 self.spider_name,
             )
 
-    def _entry(self, item, line: dict | None = None, text_dir: str | None = None):
-        outlet, code = item["outlet"], item["code"]
-        # The text file as pipelines/text_files.py names it.
-        text_file = Path(text_dir or self.text_dir) / outlet / f"{code}.txt"
-        lines = [line] if line else []
-        return ManifestEntry(outlet, code, int(item.get("revision") or 1), str(text_file), lines)
+    def _entry(self, item, lines: tuple = (), text_dir: str | None = None) -> ManifestEntry:
+        revision = int(item.get("revision") or 1)
+        return ManifestEntry(
+            item["outlet"], item["code"], revision, text_dir or self.text_dir, lines
+        )
 
     def add_feed(self, path: Path, offset: int = 0) -> None:
         # A feed opened after the run closed (Scrapy opens empty feeds at the very end)
@@ -388,9 +385,8 @@ class CrawlState:
     def article_written(self, item) -> None:
         """An article's outputs are written (its JSON lines are ``pending_lines``): it goes
         in the run manifest once committed."""
-        entry = self._entry(item)
-        entry.json_lines, self.pending_lines = self.pending_lines, []
-        self._pending_entries.append(entry)
+        self._pending_entries.append(self._entry(item, tuple(self.pending_lines)))
+        self.pending_lines.clear()
 
     @property
     def write_errors(self) -> tuple[type[BaseException], ...]:
