@@ -417,6 +417,7 @@ class CrawlState:
         if stats is not None:
             stats.set_value("output/failed", self.failure)
             stats.inc_value("output/rolled_back", rolled_back)
+            stats.inc_value("output/articles_committed", 0)  # maybe none: the summary's "new"
         logger.error(
             "Output failed, the crawl stops: cannot write %s. Rolled back to the last commit:"
             " %d written articles not recorded as seen, fetched again by the next run",

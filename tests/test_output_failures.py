@@ -198,3 +198,59 @@ def test_a_crawl_refuses_to_start_with_too_little_free_space(tmp_path, command):
         assert json.loads((tmp_path / "stats.json").read_text())["finish_reason"] == (
             "low_disk_space"
         )
+
+
+def test_crawlall_on_a_full_disk_fails_then_a_rerun_completes_exactly_once(tmp_path):
+    """The disk fills up at the 3rd JSON line of the process (all four spiders share it)."""
+    from test_exactly_once import crash_extensions, feed_lines
+
+    from newscrawl.fixtures import article_fixtures
+
+    state, text_dir = tmp_path / "state.sqlite3", tmp_path / "text"
+
+    def crawlall(work: Path, settings: dict) -> subprocess.CompletedProcess:
+        args = crawl_command(
+            "",
+            work,
+            "-a",
+            f"replay={ROOT / 'tests' / 'fixtures'}",
+            state=state,
+            text_dir=text_dir,
+            settings={"NEWSCRAWL_COMMIT_EVERY": 1, **settings},
+            command="crawlall",
+        )
+        args[args.index("-O") + 1] = str(work / "%(name)s.jsonl")
+        return subprocess.run(
+            args,
+            cwd=ROOT,
+            env=crawl_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    full = crawlall(
+        tmp_path / "run1",
+        {
+            "DISK_FULL_AT": "feed",
+            "DISK_FULL_AFTER": 3,
+            "EXTENSIONS": crash_extensions("DiskFullExtension"),
+        },
+    )
+    assert full.returncode == 1, full.stderr[-3000:]
+    summary = full.stdout.splitlines()
+    assert any("FAILED: finished with output_failed" in line for line in summary), summary
+    for line in summary:  # "N new" is what the feed file holds, not what was scraped
+        outlet, new = line.split(": ")[0], int(line.split(": ")[1].split(" new")[0])
+        assert new == len(feed_lines(tmp_path / "run1" / f"{outlet}.jsonl")), line
+    rerun = crawlall(tmp_path / "run2", {})
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    for outlet in ("borna", "kayhan", "mashregh", "tasnim"):
+        items = feed_lines(
+            tmp_path / "run1" / f"{outlet}.jsonl", tmp_path / "run2" / f"{outlet}.jsonl"
+        )
+        codes = sorted(i["code"] for i in items)
+        assert codes == sorted(
+            f.expected["code"] for f in article_fixtures(ROOT / "tests" / "fixtures" / outlet)
+        ), outlet
