@@ -105,6 +105,8 @@ def crawl_command(
         "-s",
         f"NEWSCRAWL_STATE={out / 'state.sqlite'}",
         "-s",
+        f"NEWSCRAWL_MANIFEST_DIR={out / 'manifests'}",
+        "-s",
         f"LOG_FILE={out / 'crawl.log'}",
         "-s",
         "LOG_LEVEL=WARNING",

@@ -82,6 +82,7 @@ def run(outlet: str, corpus, workers: int, redis_url: str, work: Path) -> dict[s
             "REDIS_URL": redis_url,
             "NEWSCRAWL_STATE": output.parent / "journal.sqlite3",
             "NEWSCRAWL_TEXT_DIR": work / "text",
+            "NEWSCRAWL_MANIFEST_DIR": output.parent / "manifests",
             "NEWSCRAWL_REDIS_IDLE_CLOSE": 1,
             "LOG_LEVEL": "INFO",
         }

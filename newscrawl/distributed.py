@@ -17,8 +17,10 @@ and redis-py live in ``newscrawl/redis_scheduler.py``, imported only when ``REDI
 - ``RedisSeenStore``: the seen-store (``newscrawl.seen``) in a Redis hash.
 - ``claim_seeding``: discovery requests (feeds, listings, archive pages, code ranges) are
   queued by the first worker only.
-- ``WorkerExtension``: releases leases, and lets an idle worker close once the queue has
-  been empty, with no lease outstanding, for ``NEWSCRAWL_REDIS_IDLE_CLOSE`` seconds.
+- ``WorkerExtension``: releases leases (or, for an article this worker could not write or
+  record, puts its request back in the queue: the worker then stops), and lets an idle
+  worker close once the queue has been empty, with no lease outstanding, for
+  ``NEWSCRAWL_REDIS_IDLE_CLOSE`` seconds.
 - scrapy-redis 0.9.1's own spiders only define ``start_requests()``, which Scrapy 2.16+
   no longer calls (rmax/scrapy-redis#305): the outlet spiders are not scrapy-redis spiders;
   their ``start()`` seeds through ``claim_seeding``.
@@ -36,6 +38,8 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.settings import BaseSettings
+
+from newscrawl.state import crawl_state
 
 logger = logging.getLogger(__name__)
 
@@ -109,12 +113,23 @@ class Leases:
         scheduler = engine.scheduler if engine is not None else None
         return getattr(scheduler, "queue", None)
 
-    def release(self, request: Request | None) -> None:
+    def release(self, request: Request | None, *, requeue: bool = False) -> None:
+        """The request is done: drop its lease; or (``requeue``) it was not done after all,
+        so it goes back to the shared queue for another worker."""
         lease = request.meta.pop(LEASE_META, None) if request is not None else None
         queue = self.queue
-        if lease and queue is not None:
+        if not lease or queue is None:
+            return
+        if not requeue:
             queue.release(lease)
             self.crawler.stats.inc_value("redis/leases_released")
+            return
+        try:
+            queue.requeue(lease)
+        except Exception as error:  # Redis unreachable: the lease expires instead
+            logger.warning("Could not requeue %s (%s): its lease expires", request.url, error)
+            return
+        self.crawler.stats.inc_value("redis/leases_requeued")
 
 
 class WorkerExtension:
@@ -144,7 +159,10 @@ class WorkerExtension:
             self.crawler.signals.connect(self.item_done, signal=signal)
 
     def item_done(self, item, response, spider, **kwargs) -> None:
-        self.leases.release(getattr(response, "request", None))
+        # After an output failure the article was not recorded (or was rolled back): another
+        # worker is to fetch it, while this one stops (newscrawl.state.CrawlState.fail).
+        requeue = not crawl_state(self.crawler).writable
+        self.leases.release(getattr(response, "request", None), requeue=requeue)
 
     def spider_idle(self, spider: Spider) -> None:
         queue = self.leases.queue

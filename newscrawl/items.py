@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import scrapy
 
+# The version of docs/item.schema.json the items follow (its ``schema_version`` const).
+SCHEMA_VERSION = 1
+
 
 class ArticleItem(scrapy.Item):
     """Fields as in the README ("Item fields"); ``text`` is the seed-format document."""
 
+    schema_version = scrapy.Field()  # SCHEMA_VERSION (set by the dedupe pipeline)
     outlet = scrapy.Field()  # spider name: kayhan, tasnim, borna, mashregh
     code = scrapy.Field()  # the outlet's article code, ASCII digits
     url = scrapy.Field()  # canonical article URL

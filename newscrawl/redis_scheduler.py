@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any
 
+from redis.exceptions import RedisError
 from scrapy import Request, Spider
 from scrapy.settings import BaseSettings
 from scrapy_redis.connection import get_redis_from_settings
@@ -61,6 +62,19 @@ return {#expired, top[1]}
 """
 
 
+# Atomically: put one lease's request back in the queue (its worker could not finish it).
+# KEYS: queue, leases, deadlines; ARGV: lease id
+_REQUEUE = """
+local lease = redis.call('HGET', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if not lease then return 0 end
+local sep = string.find(lease, '|', 1, true)
+redis.call('ZADD', KEYS[1], string.sub(lease, 1, sep - 1), string.sub(lease, sep + 1))
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+"""
+
+
 class ReliablePriorityQueue(PriorityQueue):
     """scrapy-redis's priority queue where a pop is a lease, not a removal."""
 
@@ -70,6 +84,7 @@ class ReliablePriorityQueue(PriorityQueue):
         self.deadlines_key = f"{self.key}:lease-deadlines"
         self.lease_seconds = spider.settings.getfloat("NEWSCRAWL_REDIS_LEASE", 120.0)
         self._pop = server.register_script(_POP_WITH_LEASE)
+        self._requeue = server.register_script(_REQUEUE)
         self.stats = spider.crawler.stats
 
     def pop(self, timeout: int = 0) -> Request | None:
@@ -93,6 +108,9 @@ class ReliablePriorityQueue(PriorityQueue):
         pipe.hdel(self.leases_key, lease_id).zrem(self.deadlines_key, lease_id)
         pipe.execute()
 
+    def requeue(self, lease_id: str) -> None:
+        self._requeue(keys=[self.key, self.leases_key, self.deadlines_key], args=[lease_id])
+
     def leases(self) -> int:
         return int(self.server.zcard(self.deadlines_key))
 
@@ -107,6 +125,8 @@ _RECORD_FIELDS = 4
 class RedisSeenStore(StagedSeenStore):
     """The seen-store in one Redis hash, ``newscrawl:seen``: field ``outlet:code``, value
     ``hash revision first_seen last_seen``. Durability is Redis's (use AOF persistence)."""
+
+    write_errors = (RedisError, OSError)
 
     def __init__(self, server, key: str = "newscrawl:seen") -> None:
         super().__init__()

@@ -31,6 +31,8 @@ class SeenRecord:
 
 
 class SeenStore(Protocol):
+    write_errors: tuple[type[BaseException], ...]  # what a failed commit raises
+
     def get(self, key: ArticleKey) -> SeenRecord | None:
         """The record of an article already emitted, or None."""
 
@@ -42,7 +44,10 @@ class SeenStore(Protocol):
         new revision when the hash changed, or only a fresher last-seen time."""
 
     def commit(self) -> None:
-        """Make every staged record durable."""
+        """Make every staged record durable; on one of ``write_errors`` nothing was."""
+
+    def discard_staged(self) -> None:
+        """Forget the staged records (their articles were not written after all)."""
 
     def close(self) -> None:
         """Commit and release resources."""
@@ -58,7 +63,10 @@ def _next_record(previous: SeenRecord | None, content_hash: str, now: float) -> 
 class StagedSeenStore:
     """What every backend shares: ``record()`` stages, ``commit()`` writes the staged records
     in one go, and lookups see staged records over the backend's. A backend supplies
-    ``_load``, ``_load_many`` and ``_write``."""
+    ``_load``, ``_load_many`` and ``_write``, and names the exceptions a failed write raises
+    (``write_errors``: the crawl then stops, see ``newscrawl.state``)."""
+
+    write_errors: tuple[type[BaseException], ...] = (OSError,)
 
     def __init__(self) -> None:
         self._staged: dict[ArticleKey, SeenRecord] = {}
@@ -82,6 +90,9 @@ class StagedSeenStore:
         if self._staged:
             self._write(self._staged)
             self._staged.clear()
+
+    def discard_staged(self) -> None:
+        self._staged.clear()
 
     def close(self) -> None:
         self.commit()
@@ -139,6 +150,9 @@ def connect_sqlite(path: Path) -> sqlite3.Connection:
 class SQLiteSeenStore(StagedSeenStore):
     """Seen articles in a SQLite file, across runs."""
 
+    # A full disk is "database or disk is full" (sqlite3.OperationalError).
+    write_errors = (sqlite3.Error, OSError)
+
     def __init__(self, path: Path | str) -> None:
         super().__init__()
         self._db = connect_sqlite(Path(path))
@@ -183,7 +197,8 @@ class SQLiteSeenStore(StagedSeenStore):
             )
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite may have rolled back already (disk full)
+                self._db.execute("ROLLBACK")
             raise
 
     def close(self) -> None:

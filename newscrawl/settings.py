@@ -89,6 +89,11 @@ NEWSCRAWL_STATE = "output/state.sqlite3"
 # Articles are recorded as seen (after an fsync of their outputs) in batches.
 NEWSCRAWL_COMMIT_EVERY = 100
 NEWSCRAWL_COMMIT_INTERVAL = 5.0
+# Where each run's manifest goes (newscrawl/manifest.py); empty: none written.
+NEWSCRAWL_MANIFEST_DIR = "output/manifests"
+# A crawl does not start with less free space (MB) on a disk it writes to (text directory,
+# seen-store, local feeds); 0: no check.
+NEWSCRAWL_MIN_FREE_MB = 100
 # How deep a listing or archive walk may paginate (it stops earlier on a page with
 # nothing new).
 NEWSCRAWL_MAX_LISTING_PAGES = 50
@@ -98,7 +103,10 @@ FEED_STORAGES = {
     "file": "newscrawl.feeds.LineAtomicFileFeedStorage",
 }
 FEED_EXPORT_ENCODING = "utf-8"
+# A run that found nothing for an outlet writes no (empty) feed file.
+FEED_STORE_EMPTY = False
 FEED_EXPORT_FIELDS = [
+    "schema_version",
     "outlet",
     "code",
     "url",

@@ -87,6 +87,12 @@ def skipped_by_reason(stats: dict) -> dict[str, int]:
 def summary_line(name: str, stats: dict, failures: list[str]) -> str:
     revised = stats.get(REVISED_STAT, 0)
     new = stats.get(NEW_STAT, stats.get("item_scraped_count", 0) - revised)
+    # After an output failure the articles staged since the last commit were rolled back
+    # (newscrawl/state.py): only the committed ones were written out.
+    committed = stats.get("output/articles_committed")
+    if committed is not None and committed < new + revised:
+        revised = min(revised, committed)
+        new = committed - revised
     unchanged = stats.get("refresh/unchanged", 0)
     skipped = skipped_by_reason(stats)
     reasons = ", ".join(f"{count} {reason}" for reason, count in skipped.items())

@@ -4,7 +4,8 @@ An article the seen-store knows is dropped; with ``-a refresh=1`` it is emitted 
 ``revision`` one higher, only when its content changed. An article is recorded as seen only
 after it was written out: on ``item_scraped``, which Scrapy sends after the feed exports
 wrote its JSON line (and after ``text_files`` wrote its document), in durable batches (see
-``newscrawl.state``).
+``newscrawl.state``). When an output failed (see ``CrawlState.fail``) nothing more is
+passed on or recorded: the crawl is stopping.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import CloseSpider, DropItem
 
 from newscrawl.document import content_hash
+from newscrawl.items import SCHEMA_VERSION
 from newscrawl.state import CrawlState, crawl_state
 
 logger = logging.getLogger(__name__)
@@ -41,10 +43,21 @@ class DedupePipeline:
         crawler.signals.connect(pipeline.item_failed, signal=signals.item_error)
         return pipeline
 
+    def open_spider(self) -> None:
+        if self.state.refusal:
+            logger.error("%s does not start: %s", self.state.spider_name, self.state.refusal)
+            raise CloseSpider(self.state.refusal_reason)
+
     def process_item(self, item):
         adapter = ItemAdapter(item)
         key = (adapter["outlet"], adapter["code"])
         stats = self.crawler.stats
+        if not self.state.writable:
+            stats.inc_value("dedupe/not_written_output_failed")
+            raise DropItem(
+                f"article {key[0]}/{key[1]} not written: the crawl stopped writing",
+                log_level="DEBUG",
+            )
         if key in self.in_flight:
             stats.inc_value("dedupe/duplicate")
             raise DropItem(f"duplicate article {key[0]}/{key[1]} in this run", log_level="INFO")
@@ -56,20 +69,27 @@ class DedupePipeline:
                 raise DropItem(f"article {key[0]}/{key[1]} already emitted", log_level="INFO")
             if known.content_hash == content_hash(adapter["text"]):
                 self.state.store.record(key, known.content_hash)  # last seen now
-                self.state.staged()
+                self.state.staged(article=False)
                 stats.inc_value("refresh/unchanged")
                 raise DropItem(f"article {key[0]}/{key[1]} unchanged", log_level="INFO")
             stats.inc_value("refresh/changed")
         adapter["revision"] = known.revision + 1 if known else 1
+        adapter["schema_version"] = SCHEMA_VERSION
         self.in_flight[key] = id(item)
         return item
 
     def item_scraped(self, item, response, spider) -> None:
         adapter = ItemAdapter(item)
         key = (adapter["outlet"], adapter["code"])
-        if self.in_flight.pop(key, None) is None:
+        if self.in_flight.pop(key, None) is None or not self.state.writable:
+            self.state.pending_lines.clear()
+            return  # a duplicate, or its JSON line could not be written: not seen
+        try:
+            self.state.store.record(key, content_hash(adapter["text"]))
+        except self.state.write_errors as error:  # a store that reads to record (Redis)
+            self.state.fail("the seen-store", error)
             return
-        self.state.store.record(key, content_hash(adapter["text"]))
+        self.state.article_written(adapter)
         self.state.staged()
 
     def item_not_written(self, item, response, spider, **kwargs) -> None:

@@ -1,7 +1,14 @@
 """Write each article's seed-format document to ``<NEWSCRAWL_TEXT_DIR>/<outlet>/<code>.txt``.
 
 Written atomically (temporary file in the same directory, then rename), so a reader or a
-crash never sees half a document.
+crash never sees half a document. A write that fails (a full disk, a read-only directory)
+leaves no temporary file and stops the crawl (``newscrawl.state.CrawlState.fail``): the
+article is not recorded as seen and is fetched again by the next run.
+
+Revisions are kept: before revision N of an article replaces ``<code>.txt``, the file (then
+revision N-1) is kept as ``<code>.r<N-1>.txt`` (a hard link, or a copy where links are not
+supported), unless that file exists already (an earlier attempt at revision N that was not
+recorded as seen: ``<code>.txt`` holds that attempt, not revision N-1).
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,7 +24,8 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawl.state import DurableOutputs, crawl_state
+from newscrawl.manifest import previous_revision_file
+from newscrawl.state import FILE_MODE, CrawlState, crawl_state, write_all
 
 logger = logging.getLogger(__name__)
 
@@ -36,24 +45,42 @@ def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            write_all(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def keep_previous_revision(path: Path, revision: int) -> Path | None:
+    """Keep the revision that revision ``revision`` is about to replace at ``path``."""
+    if revision < 2 or not path.exists():
+        return None
+    previous = Path(previous_revision_file(str(path), revision))
+    if previous.exists():
+        return None
+    try:
+        os.link(path, previous)
+    except OSError:  # no hard links on this filesystem
+        shutil.copy2(path, previous)
+    return previous
+
+
 class TextFilePipeline:
-    def __init__(self, crawler: Crawler, root: Path, outputs: DurableOutputs) -> None:
+    def __init__(self, crawler: Crawler, root: Path, state: CrawlState) -> None:
         self.crawler = crawler
         self.root = root
-        self.outputs = outputs  # fsynced in batches before articles are recorded as seen
+        self.state = state
+        self.outputs = state.outputs  # fsynced in batches before articles are recorded as seen
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TextFilePipeline:
         root = Path(crawler.settings.get("NEWSCRAWL_TEXT_DIR"))
-        return cls(crawler, root, crawl_state(crawler).outputs)
+        return cls(crawler, root, crawl_state(crawler))
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -62,7 +89,14 @@ class TextFilePipeline:
         except ValueError as error:
             self.crawler.stats.inc_value("text_files/unsafe_name")
             raise DropItem(str(error)) from error
-        write_atomically(path, adapter["text"])
+        try:
+            kept = keep_previous_revision(path, adapter.get("revision") or 1)
+            write_atomically(path, adapter["text"])
+        except OSError as error:
+            self.state.fail(f"text file {path}", error)
+            raise DropItem(f"{path} not written: {error}", log_level="DEBUG") from error
         self.outputs.written(path)
+        if kept is not None:
+            self.outputs.written(kept)
         self.crawler.stats.inc_value("text_files/written")
         return item

@@ -67,7 +67,9 @@ def spider_factory():
 
 # Every exported field but the derived document and the fetch's own metadata.
 COMPARED_FIELDS = tuple(
-    name for name in FEED_EXPORT_FIELDS if name not in ("text", "fetched_at", "revision")
+    name
+    for name in FEED_EXPORT_FIELDS
+    if name not in ("text", "fetched_at", "revision", "schema_version")
 )
 
 

@@ -12,10 +12,28 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from jsonschema import Draft202012Validator
+
 from newscrawl.replay import MANIFEST_NAME, read_manifest, url_key
 
 ROOT = Path(__file__).resolve().parent.parent
 CRAWL_TIMEOUT = 180  # seconds; a replay crawl of one outlet takes a few
+ITEM_SCHEMA = json.loads((ROOT / "docs" / "item.schema.json").read_text(encoding="utf-8"))
+_ITEM_VALIDATOR = Draft202012Validator(
+    ITEM_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
+
+
+def checked_items(lines: list[bytes] | list[str]) -> list[dict]:
+    """The items of JSON lines, each checked against the item schema (docs/)."""
+    items = [json.loads(line) for line in lines]
+    for item in items:
+        error = next(iter(sorted(_ITEM_VALIDATOR.iter_errors(item), key=str)), None)
+        assert error is None, (
+            f"{item.get('outlet')}/{item.get('code')} breaks the item schema at"
+            f" {'/'.join(map(str, error.absolute_path))}: {error.message}"
+        )
+    return items
 
 
 @dataclass
@@ -42,14 +60,15 @@ def crawl_command(
     text_dir: Path | None = None,
     command: str = "crawl",
 ) -> list[str]:
-    """``scrapy crawl <outlet> <args> -O <work>/items.jsonl`` with the outputs, the stats file
-    and (unless given) the seen-store inside ``work``."""
+    """``scrapy crawl <outlet> <args> -O <work>/items.jsonl`` with the outputs, the stats file,
+    the run manifests and (unless given) the seen-store inside ``work``."""
     work.mkdir(parents=True, exist_ok=True)
     out = work / "items.jsonl"
     defaults = {
         "NEWSCRAWL_TEXT_DIR": text_dir or work / "text",
         "NEWSCRAWL_STATS_FILE": work / "stats.json",
         "NEWSCRAWL_STATE": state or work / "state.sqlite3",
+        "NEWSCRAWL_MANIFEST_DIR": work / "manifests",
     }
     line = [
         sys.executable,
@@ -75,11 +94,7 @@ def crawl_env(env: dict | None = None) -> dict:
 
 def read_result(work: Path, returncode: int, log: str, text_dir: Path | None = None) -> CrawlResult:
     out, stats_file = work / "items.jsonl", work / "stats.json"
-    items = (
-        [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-        if out.exists()
-        else []
-    )
+    items = checked_items(out.read_text(encoding="utf-8").splitlines()) if out.exists() else []
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     return CrawlResult(returncode, items, stats, text_dir or work / "text", log)
 

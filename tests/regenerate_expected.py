@@ -34,10 +34,10 @@ from newscrawl.fixtures import (  # noqa: E402
 )
 from newscrawl.settings import FEED_EXPORT_FIELDS  # noqa: E402
 
-# The fields an expected item holds: every exported field but the document and the fetch's
-# own metadata.
+# The fields an expected item holds: every exported field but the document, the fetch's own
+# metadata and what the pipelines add.
 EXPECTED_FIELDS = tuple(
-    f for f in FEED_EXPORT_FIELDS if f not in ("text", "fetched_at", "revision")
+    f for f in FEED_EXPORT_FIELDS if f not in ("text", "fetched_at", "revision", "schema_version")
 )
 
 

@@ -21,6 +21,8 @@ def scrapy_check(outlet: str, source) -> subprocess.CompletedProcess:
             f"NEWSCRAWL_REPLAY={source}",
             "-s",
             "NEWSCRAWL_STATE=",
+            "-s",
+            "NEWSCRAWL_MANIFEST_DIR=",
         ],
         cwd=ROOT,
         env=crawl_env(),

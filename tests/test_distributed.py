@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, OUTLETS, article_fixtures, manifest
 from crash_helpers import __file__ as _crash_module  # noqa: F401  (workers load it by name)
-from crawl_helpers import ROOT, crawl_env
+from crawl_helpers import ROOT, checked_items, crawl_env
 
 from bench.distributed import start_redis
 
@@ -40,6 +40,7 @@ def start_worker(tmp_path: Path, name: str, redis_url: str, extra: dict | None =
         "REDIS_URL": redis_url,
         "NEWSCRAWL_STATE": work / "journal.sqlite3",  # the run journal stays local
         "NEWSCRAWL_TEXT_DIR": tmp_path / "text",  # one host: one text directory
+        "NEWSCRAWL_MANIFEST_DIR": work / "manifests",
         "NEWSCRAWL_STATS_FILE": work / "stats-{spider}.json",
         "NEWSCRAWL_REDIS_IDLE_CLOSE": 2,
         "NEWSCRAWL_REDIS_LEASE": 4,
@@ -72,7 +73,7 @@ def outputs(tmp_path: Path, workers: list[str]):
     items, stats = [], []
     for name in workers:
         for path in sorted((tmp_path / name).glob("*.jsonl")):
-            items += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            items += checked_items(path.read_text(encoding="utf-8").splitlines())
         stats += [json.loads(p.read_text()) for p in (tmp_path / name).glob("stats-*.json")]
     return items, stats
 
@@ -142,3 +143,37 @@ def test_killed_worker_requests_are_finished_by_the_others(tmp_path, redis_url):
     items, stats = outputs(tmp_path, ["w1", "w2", "w3"])
     assert_exactly_once(tmp_path, items)
     assert sum(s.get("redis/leases_expired", 0) for s in stats) > 0
+
+
+def test_a_worker_that_cannot_record_an_article_requeues_it_and_stops(tmp_path, redis_url):
+    """Redis refuses the first worker's seen-store write of its second article: that worker
+    stops (exit 1) and puts the article's request back; the others write it, once."""
+    from test_exactly_once import crash_extensions
+
+    failing = start_worker(
+        tmp_path,
+        "w1",
+        redis_url,
+        {
+            "DISK_FULL_AT": "redis",
+            "DISK_FULL_AFTER": 2,
+            "EXTENSIONS": crash_extensions("DiskFullExtension"),
+        },
+    )
+    time.sleep(1.0)
+    others = [start_worker(tmp_path, w, redis_url) for w in ("w2", "w3")]
+    failing.wait(timeout=WORKER_TIMEOUT)
+    log = (tmp_path / "w1" / "log.txt").read_text(encoding="utf-8")
+    assert failing.returncode == 1, log[-3000:]
+    assert "Output failed, the crawl stops: cannot write the seen-store: OOM" in log
+    for process in others:
+        process.wait(timeout=WORKER_TIMEOUT)
+        assert process.returncode == 0, process.stdout.read()[-3000:]
+    items, _ = outputs(tmp_path, ["w1", "w2", "w3"])
+    assert_exactly_once(tmp_path, items)
+    # Redis refuses every spider of the failing process (they share it); the others none.
+    _, failed = outputs(tmp_path, ["w1"])
+    assert all(s["finish_reason"] == "output_failed" for s in failed)
+    assert sum(s.get("redis/leases_requeued", 0) for s in failed) >= 1
+    _, others_stats = outputs(tmp_path, ["w2", "w3"])
+    assert not any(s.get("output/failed") for s in others_stats)

@@ -11,19 +11,29 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, OUTLETS, article_fixtures, fixture_response, make_spider
-from crawl_helpers import ROOT, crawl_command, crawl_env, run_crawl
+from crawl_helpers import (
+    ROOT,
+    CrawlResult,
+    checked_items,
+    crawl_command,
+    crawl_env,
+    read_result,
+    run_crawl,
+)
 from scrapy import Request
 from scrapy.utils.project import get_project_settings
 
 from newscrawl.fingerprint import ArticleKeyFingerprinter
+from newscrawl.manifest import manifests_after
+from newscrawl.seen import SQLiteSeenStore
 
 OUTLET = "kayhan"
 
 
-def crash_extensions() -> str:
-    """The project's extensions plus the crash one (``-s EXTENSIONS`` replaces the dict)."""
+def crash_extensions(name: str = "CrashExtension") -> str:
+    """The project's extensions plus a crash one (``-s EXTENSIONS`` replaces the dict)."""
     extensions = get_project_settings().getdict("EXTENSIONS")
-    return json.dumps({**extensions, "crash_helpers.CrashExtension": 1000})
+    return json.dumps({**extensions, f"crash_helpers.{name}": 1000})
 
 
 def replay_args(source: Path = FIXTURES / OUTLET) -> tuple[str, str]:
@@ -42,8 +52,27 @@ def feed_lines(*files: Path) -> list[dict]:
             continue
         data = path.read_bytes()
         assert not data or data.endswith(b"\n"), f"{path} ends with a half-written line"
-        items += [json.loads(line) for line in data.splitlines()]
+        items += checked_items(data.splitlines())
     return items
+
+
+def manifest_articles(directory: Path) -> list[tuple[str, str, int]]:
+    """(outlet, code, revision) of every article in the run manifests, read in order as an
+    ingestion tool would; each one's JSON line (file, offset) and text file checked."""
+    articles = []
+    for _, manifest in manifests_after(directory):
+        for outlet, written in manifest["outlets"].items():
+            for entry in written["new"] + written["revised"]:
+                for line in entry["json_lines"]:
+                    assert line["file"] in written["json_line_files"]
+                    with open(line["file"], "rb") as feed:
+                        feed.seek(line["offset"])
+                        [item] = checked_items([feed.readline()])
+                    assert (item["outlet"], item["code"]) == (outlet, entry["code"])
+                    assert item["revision"] == entry["revision"]
+                assert entry["json_lines"] and Path(entry["text_file"]).is_file()
+                articles.append((outlet, entry["code"], entry["revision"]))
+    return articles
 
 
 def test_second_run_emits_nothing_and_fetches_no_article(tmp_path):
@@ -54,6 +83,10 @@ def test_second_run_emits_nothing_and_fetches_no_article(tmp_path):
     second = run_crawl(OUTLET, tmp_path / "run2", *replay_args(), state=state)
     assert second.returncode == 0, second.log[-3000:]
     assert second.items == []
+    # A run that found nothing writes no feed file and no manifest.
+    assert not (tmp_path / "run2" / "items.jsonl").exists()
+    assert not list(manifests_after(tmp_path / "run2" / "manifests"))
+    assert len(list(manifests_after(tmp_path / "run1" / "manifests"))) == 1
     stats = second.stats
     assert stats["discovery/known"] == len(expected_codes())
     # No emitted article is fetched again. The two article URLs that gave no item (a soft
@@ -82,12 +115,13 @@ def test_listing_walk_stops_at_a_page_with_nothing_new(tmp_path):
 @pytest.mark.parametrize("point", ["before_feed", "after_feed", "after_commit"])
 @pytest.mark.parametrize("after", [1, 4])
 def test_killed_run_then_rerun_emits_every_article_once(tmp_path, point, after):
-    state, text_dir = tmp_path / "state.sqlite3", tmp_path / "text"
+    state, text_dir, manifests = tmp_path / "state.sqlite3", tmp_path / "text", tmp_path / "m"
     crash = {
         "CRASH_AFTER_ITEMS": after,
         "CRASH_POINT": point,
         "NEWSCRAWL_COMMIT_EVERY": 1 if point == "after_commit" else 100,
         "CONCURRENT_REQUESTS": 1,
+        "NEWSCRAWL_MANIFEST_DIR": manifests,
     }
     if point == "before_feed":
         crash["ITEM_PIPELINES"] = json.dumps(
@@ -103,13 +137,109 @@ def test_killed_run_then_rerun_emits_every_article_once(tmp_path, point, after):
         OUTLET, tmp_path / "run1", *replay_args(), state=state, text_dir=text_dir, settings=crash
     )
     assert killed.returncode == -9, killed.log[-3000:]
-    rerun = run_crawl(OUTLET, tmp_path / "run2", *replay_args(), state=state, text_dir=text_dir)
+    assert not list(manifests_after(manifests))  # killed before its end
+    rerun = run_crawl(
+        OUTLET,
+        tmp_path / "run2",
+        *replay_args(),
+        state=state,
+        text_dir=text_dir,
+        settings={"NEWSCRAWL_MANIFEST_DIR": manifests},
+    )
     assert rerun.returncode == 0, rerun.log[-3000:]
     emitted = feed_lines(tmp_path / "run1" / "items.jsonl", tmp_path / "run2" / "items.jsonl")
     counts = Counter(item["code"] for item in emitted)
     assert sorted(counts) == expected_codes() and set(counts.values()) == {1}, counts
+    # The manifests, read in order, give every article once: the killed run's (written by
+    # the rerun's recovery, marked interrupted) then the rerun's.
+    listed = manifest_articles(manifests)
+    assert sorted(code for _, code, _ in listed) == expected_codes(), listed
+    runs = [m for _, m in manifests_after(manifests)]
+    written_before_kill = len(feed_lines(tmp_path / "run1" / "items.jsonl"))
+    if written_before_kill:
+        assert [m["interrupted"] for m in runs] == [True, False]
+        assert len(runs[0]["outlets"][OUTLET]["new"]) == written_before_kill
+    else:  # killed before its first line: nothing to list for it
+        assert [m["interrupted"] for m in runs] == [False]
     assert sorted(p.stem for p in (text_dir / OUTLET).glob("*.txt")) == expected_codes()
     assert not list((text_dir / OUTLET).glob(".*"))  # no temporary file left behind
+
+
+def crawl_appending(work: Path, feed: Path, **kwargs) -> CrawlResult:
+    """A crawl appending (``-o``) to ``feed``, as a cron job writing one file would."""
+    command = crawl_command(OUTLET, work, *replay_args(), **kwargs)
+    out = command.index("-O")
+    command[out : out + 2] = ["-o", str(feed)]
+    done = subprocess.run(
+        command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300, check=False
+    )
+    return read_result(work, done.returncode, done.stderr)
+
+
+# Which call of each kind of write finds the disk full (crash_helpers.DiskFullExtension),
+# with a commit every 2 articles: the 4th article's text file or JSON line, the 2nd commit's
+# fsync of the feed, the 2nd commit of the seen-store. Each time 2 articles were committed.
+DISK_FULL_AFTER = {"text": 4, "feed": 4, "fsync": 2, "store": 2}
+
+
+@pytest.mark.parametrize("point", sorted(DISK_FULL_AFTER))
+def test_disk_full_then_rerun_with_space_emits_every_article_once(tmp_path, point):
+    state, text_dir, feed = tmp_path / "state.sqlite3", tmp_path / "text", tmp_path / "all.jsonl"
+    manifests = tmp_path / "manifests"
+    full = crawl_appending(
+        tmp_path / "run1",
+        feed,
+        state=state,
+        text_dir=text_dir,
+        settings={
+            "NEWSCRAWL_MANIFEST_DIR": manifests,
+            "DISK_FULL_AT": point,
+            "DISK_FULL_AFTER": DISK_FULL_AFTER[point],
+            "EXTENSIONS": crash_extensions("DiskFullExtension"),
+            "NEWSCRAWL_COMMIT_EVERY": 2,
+            "CONCURRENT_REQUESTS": 1,
+        },
+    )
+    assert full.returncode == 1, full.log[-3000:]
+    assert full.stats["finish_reason"] == "output_failed"
+    errors = [line for line in full.log.splitlines() if " ERROR: " in line]
+    assert "Output failed, the crawl stops: cannot write" in errors[0], errors
+    assert "No space left on device" in errors[0] or "disk is full" in errors[0], errors
+    assert sum("Output failed" in line for line in errors) == 1
+    # Stopped at once, and rolled back to the last commit: the feed holds exactly what the
+    # seen-store holds (no line without a record, no record without a line).
+    written = feed_lines(feed)
+    recorded = SQLiteSeenStore(state).get_many([(OUTLET, code) for code in expected_codes()])
+    assert sorted(i["code"] for i in written) == sorted(code for _, code in recorded)
+    assert len(written) == 2
+    assert full.stats["text_files/written"] <= 4  # the 4th article was the last one out
+    assert not list((text_dir / OUTLET).glob(".*"))  # no temporary file left behind
+
+    [(_, failed_run)] = manifests_after(manifests)  # what the failed run did commit
+    assert failed_run["output_failed"] and len(failed_run["outlets"][OUTLET]["new"]) == 2
+
+    rerun = crawl_appending(
+        tmp_path / "run2",
+        feed,
+        state=state,
+        text_dir=text_dir,
+        settings={"NEWSCRAWL_MANIFEST_DIR": manifests},
+    )
+    assert rerun.returncode == 0, rerun.log[-3000:]
+    counts = Counter(item["code"] for item in feed_lines(feed))
+    assert sorted(counts) == expected_codes() and set(counts.values()) == {1}, counts
+    assert sorted(p.stem for p in (text_dir / OUTLET).glob("*.txt")) == expected_codes()
+    assert sorted(code for _, code, _ in manifest_articles(manifests)) == expected_codes()
+
+
+def test_a_cut_off_line_is_removed_before_appending(tmp_path):
+    """The issue's case: a feed file left with part of a line; the next run appends."""
+    feed = tmp_path / "all.jsonl"
+    feed.write_bytes(b'{"outlet": "kayhan", "code": "1", "title": "cut off by a full di')
+    done = crawl_appending(tmp_path / "run", feed, state=tmp_path / "state.sqlite3")
+    assert done.returncode == 0, done.log[-3000:]
+    assert sorted(i["code"] for i in feed_lines(feed)) == expected_codes()
+    assert "Removed a cut-off last line (64 bytes)" in done.log
 
 
 def test_interrupted_jobdir_crawl_resumes_and_emits_every_article_once(tmp_path):
@@ -214,9 +344,17 @@ def test_url_variants_cause_one_fetch_and_one_item(outlet, tmp_path):
 def test_refresh_emits_changed_articles_as_new_revisions(tmp_path):
     source = tmp_path / "pages"
     shutil.copytree(FIXTURES / OUTLET, source)
-    state = tmp_path / "state.sqlite3"
-    first = run_crawl(OUTLET, tmp_path / "run1", *replay_args(source), state=state)
+    state, text_dir, manifests = tmp_path / "state.sqlite3", tmp_path / "text", tmp_path / "m"
+    shared = {
+        "state": state,
+        "text_dir": text_dir,
+        "settings": {"NEWSCRAWL_MANIFEST_DIR": manifests},
+    }
+    first = run_crawl(OUTLET, tmp_path / "run1", *replay_args(source), **shared)
     assert len(first.items) == len(expected_codes())
+    original = (
+        text_dir / OUTLET / f"{article_fixtures(OUTLET)[0].expected['code']}.txt"
+    ).read_text()
     changed = article_fixtures(OUTLET)[0]
     page = source / changed.page.path.name
     sentence = changed.expected["body"].split("\n\n")[0]
@@ -224,16 +362,27 @@ def test_refresh_emits_changed_articles_as_new_revisions(tmp_path):
     assert sentence in html
     page.write_text(html.replace(sentence, sentence + " (اصلاح شد)", 1), encoding="utf-8")
     refreshed = run_crawl(
-        OUTLET, tmp_path / "run2", *replay_args(source), "-a", "refresh=1", state=state
+        OUTLET, tmp_path / "run2", *replay_args(source), "-a", "refresh=1", **shared
     )
     assert refreshed.returncode == 0, refreshed.log[-3000:]
     [item] = refreshed.items
     assert (item["code"], item["revision"]) == (changed.expected["code"], 2)
     assert "(اصلاح شد)" in item["body"]
+    # Revisions kept: <code>.txt is the latest, the one before beside it as <code>.r1.txt.
+    code = changed.expected["code"]
+    assert (text_dir / OUTLET / f"{code}.txt").read_text() == item["text"]
+    assert (text_dir / OUTLET / f"{code}.r1.txt").read_text() == original
+    assert sorted(p.name for p in (text_dir / OUTLET).glob(f"{code}.*")) == [
+        f"{code}.r1.txt",
+        f"{code}.txt",
+    ]
+    [_, (_, refresh_run)] = manifests_after(manifests)
+    [revised] = refresh_run["outlets"][OUTLET]["revised"]
+    assert refresh_run["outlets"][OUTLET]["new"] == []
+    assert (revised["code"], revised["revision"]) == (code, 2)
+    assert revised["previous_text_file"] == str(text_dir.absolute() / OUTLET / f"{code}.r1.txt")
     assert refreshed.stats["refresh/unchanged"] == len(expected_codes()) - 1
-    again = run_crawl(
-        OUTLET, tmp_path / "run3", *replay_args(source), "-a", "refresh=1", state=state
-    )
+    again = run_crawl(OUTLET, tmp_path / "run3", *replay_args(source), "-a", "refresh=1", **shared)
     assert again.items == [] and again.stats["refresh/unchanged"] == len(expected_codes())
 
 

@@ -5,6 +5,7 @@ from conftest import make_spider
 from scrapy.exceptions import DropItem
 
 from newscrawl.items import ArticleItem
+from newscrawl.state import FILE_MODE
 from pipelines.dedupe import DedupePipeline
 from pipelines.text_files import TextFilePipeline, text_path
 
@@ -59,6 +60,8 @@ def test_text_files_written_atomically(tmp_path: Path):
     pipeline.process_item(item(text="kayhan.ir\n\nمتن\n"))
     assert (tmp_path / "kayhan" / "123.txt").read_text(encoding="utf-8") == "kayhan.ir\n\nمتن\n"
     assert [p.name for p in (tmp_path / "kayhan").iterdir()] == ["123.txt"]  # no temp file left
+    # Readable as any file the user creates (not mkstemp's 0600): for an ingestion tool.
+    assert (tmp_path / "kayhan" / "123.txt").stat().st_mode & 0o777 == FILE_MODE
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from crawl_helpers import ROOT, crawl_env
+from crawl_helpers import ROOT, checked_items, crawl_env
 
 from bench.distributed import free_port
 from newscrawl.fixtures import article_fixtures
@@ -160,6 +160,7 @@ def test_deploy_then_schedule_a_replay_job_through_the_http_api(scrapyd, tmp_pat
             ("setting", f"NEWSCRAWL_STATE={work / 'state.sqlite3'}"),
             ("setting", f"NEWSCRAWL_TEXT_DIR={work / 'text'}"),
             ("setting", f"NEWSCRAWL_STATS_FILE={work / 'stats.json'}"),
+            ("setting", f"NEWSCRAWL_MANIFEST_DIR={work / 'manifests'}"),
         ],
     )
     assert scheduled["status"] == "ok", scheduled
@@ -172,7 +173,7 @@ def test_deploy_then_schedule_a_replay_job_through_the_http_api(scrapyd, tmp_pat
     assert stats["finish_reason"] == "finished", log
     # scrapyd's items_dir: one JSON-lines feed per job.
     feed = scrapyd.home / "items" / "newscrawl" / "kayhan" / f"{job['id']}.jl"
-    items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
+    items = checked_items(feed.read_text(encoding="utf-8").splitlines())
     expected = {fixture.expected["code"] for fixture in article_fixtures(FIXTURES / "kayhan")}
     assert sorted(item["code"] for item in items) == sorted(expected)
     assert {path.stem for path in (work / "text" / "kayhan").glob("*.txt")} == expected

@@ -1,10 +1,11 @@
 """The seen-store and the run journal on their own."""
 
 import json
+import sqlite3
 from pathlib import Path
 
 from newscrawl.seen import SQLiteSeenStore
-from newscrawl.state import RunJournal, complete_lines
+from newscrawl.state import JournalRun, RunJournal, complete_lines
 
 
 def test_sqlite_store_persists_records_and_revisions(tmp_path: Path):
@@ -43,9 +44,55 @@ def test_recovery_reads_complete_lines_only(tmp_path: Path):
 
 def test_journal_lists_unfinished_runs_and_their_feeds(tmp_path: Path):
     journal = RunJournal(tmp_path / "state.sqlite3")
-    done, crashed = journal.start("kayhan"), journal.start("kayhan")
-    journal.add_feed(crashed, "/x/a.jsonl")
-    journal.add_feed(crashed, "/x/a.jsonl")
+    (done, _), (crashed, started) = journal.start("kayhan"), journal.start("kayhan", "/x/text")
+    journal.add_feed(crashed, "/x/a.jsonl", 120)
+    journal.add_feed(crashed, "/x/a.jsonl", 999)  # once, with the offset it was opened at
     journal.finish(done)
-    assert journal.unfinished("kayhan") == [(crashed, ["/x/a.jsonl"])]
+    assert journal.unfinished("kayhan") == [
+        JournalRun(crashed, started, "/x/text", [("/x/a.jsonl", 120)])
+    ]
     assert journal.unfinished("tasnim") == []
+
+
+def test_journal_of_an_earlier_version_is_read(tmp_path: Path):
+    """Journals written before run manifests: no text_dir column, feeds as plain paths."""
+    db = sqlite3.connect(tmp_path / "state.sqlite3")
+    db.executescript(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY, spider TEXT NOT NULL, started REAL NOT NULL,"
+        " finished REAL, feeds TEXT NOT NULL DEFAULT '[]');"
+        """INSERT INTO runs (spider, started, feeds) VALUES ('kayhan', 5.0, '["/x/a.jsonl"]');"""
+    )
+    db.commit()
+    db.close()
+    journal = RunJournal(tmp_path / "state.sqlite3")
+    assert journal.unfinished("kayhan") == [JournalRun(1, 5.0, None, [("/x/a.jsonl", 0)])]
+
+
+def test_recovery_lists_each_interrupted_run_with_its_own_lines(tmp_path: Path):
+    """Two runs killed while appending to one file: each manifest lists its own lines."""
+    from newscrawl.fixtures import make_spider
+    from newscrawl.manifest import manifests_after
+
+    state, feed = tmp_path / "state.sqlite3", tmp_path / "all.jsonl"
+    lines = [
+        json.dumps({"outlet": "kayhan", "code": str(i), "text": "x", "revision": 1})
+        for i in range(5)
+    ]
+    journal = RunJournal(state)
+    (first, _), (second, _) = journal.start("kayhan"), journal.start("kayhan")
+    feed.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    journal.add_feed(first, str(feed), 0)
+    journal.add_feed(second, str(feed), feed.stat().st_size)
+    feed.write_text("\n".join(lines) + "\n" + lines[0][:9], encoding="utf-8")
+    journal.close()
+    spider = make_spider(
+        "kayhan", NEWSCRAWL_STATE=str(state), NEWSCRAWL_MANIFEST_DIR=str(tmp_path / "m")
+    )
+    assert len(spider.crawl_state.store.get_many([("kayhan", str(i)) for i in range(6)])) == 5
+    runs = [m for _, m in manifests_after(tmp_path / "m")]
+    assert [[a["code"] for a in m["outlets"]["kayhan"]["new"]] for m in runs] == [
+        ["0", "1"],
+        ["2", "3", "4"],
+    ]
+    assert all(m["interrupted"] for m in runs)
+    assert feed.read_text(encoding="utf-8").endswith(lines[4] + "\n")  # cut-off line gone

@@ -1,0 +1,191 @@
+"""Run manifests: what each run wrote, for an ingestion tool to follow.
+
+At the end of a run that wrote articles, one JSON file goes to ``NEWSCRAWL_MANIFEST_DIR``:
+the run's id, start and end, and per outlet its new and revised articles, each with its
+revision, its text file and where its JSON line is (file and byte offset), and the JSON-lines
+files the run wrote. It lists exactly the articles the run recorded as seen, so reading every
+manifest gives every article once.
+
+Manifests are written atomically (temporary file, fsync, rename) under a lock, named
+``<sequence>-<run id>.json`` with a sequence number one higher than any manifest already
+there: in name order they appear in the order they were written, and a tool that remembers
+the last name it processed reads those that sort after it (``manifests_after``).
+
+A run killed before its end writes none; the next run recovers it (``newscrawl.state``) and
+writes its manifest from its feed files, marked ``"interrupted": true``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+MANIFEST_VERSION = 1
+_NAME = re.compile(r"(?P<sequence>[0-9]{10})-.+\.json")
+
+
+@dataclass(slots=True)
+class ManifestEntry:
+    """One article a run wrote (kept for every article until the run ends: small, and the
+    directory and file names are shared strings)."""
+
+    outlet: str
+    code: str
+    revision: int
+    text_dir: str
+    json_lines: tuple[tuple[str, int], ...] = ()  # (feed file, byte offset of the line)
+
+    @property
+    def text_file(self) -> str:
+        """The article's text file, as pipelines/text_files.py names it."""
+        return f"{self.text_dir}{os.sep}{self.outlet}{os.sep}{self.code}.txt"
+
+
+def utc_iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def run_id(spider: str, started: float, number: int | str) -> str:
+    stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{spider}-{number}"
+
+
+def previous_revision_file(text_file: str, revision: int) -> str:
+    """Where revision ``revision - 1`` of the article is kept once ``revision`` is out."""
+    path = Path(text_file)
+    return str(path.with_name(f"{path.stem}.r{revision - 1}{path.suffix}"))
+
+
+@dataclass
+class Manifest:
+    """A run manifest; written as a stream (``chunks``), one article a line, so that a run of
+    many articles never holds its manifest as one document in memory."""
+
+    run: str
+    spider: str
+    started: float
+    finished: float | None
+    entries: list[ManifestEntry]
+    output_failed: str | None = None
+
+    def chunks(self) -> Iterator[str]:
+        header = {
+            "manifest_version": MANIFEST_VERSION,
+            "run": self.run,
+            "spider": self.spider,
+            "started": utc_iso(self.started),
+            "finished": utc_iso(self.finished),
+            "interrupted": self.finished is None,
+            "output_failed": self.output_failed,
+        }
+        yield json.dumps(header, ensure_ascii=False)[:-1] + ', "outlets": {'
+        by_outlet: dict[str, list[ManifestEntry]] = {}
+        for entry in self.entries:
+            by_outlet.setdefault(entry.outlet, []).append(entry)
+        for number, (outlet, entries) in enumerate(by_outlet.items()):
+            files = list(dict.fromkeys(feed for e in entries for feed, _ in e.json_lines))
+            yield (
+                f"{',' if number else ''}\n {json.dumps(outlet)}: "
+                f'{{"json_line_files": {json.dumps(files, ensure_ascii=False)}'
+            )
+            for kind, revised in (("new", False), ("revised", True)):
+                yield f', "{kind}": ['
+                separator = "\n  "
+                for entry in entries:
+                    if (entry.revision > 1) == revised:
+                        yield separator + json.dumps(_article(entry), ensure_ascii=False)
+                        separator = ",\n  "
+                yield "\n ]"
+            yield "}"
+        yield "\n}}\n"
+
+
+def _article(entry: ManifestEntry) -> dict:
+    article = {"code": entry.code, "revision": entry.revision, "text_file": entry.text_file}
+    if entry.revision > 1:
+        article["previous_text_file"] = previous_revision_file(entry.text_file, entry.revision)
+    article["json_lines"] = [{"file": feed, "offset": offset} for feed, offset in entry.json_lines]
+    return article
+
+
+def build_manifest(
+    run: str,
+    spider: str,
+    started: float,
+    finished: float | None,
+    entries: list[ManifestEntry],
+    output_failed: str | None = None,
+) -> Manifest:
+    return Manifest(run, spider, started, finished, entries, output_failed)
+
+
+def _write_chunks(fd: int, chunks: Iterator[str]) -> None:
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk.encode("utf-8")
+        if len(buffer) >= 1 << 16:
+            _write_all(fd, buffer)
+            buffer.clear()
+    _write_all(fd, buffer)
+
+
+def _write_all(fd: int, data: bytes | bytearray) -> None:
+    view = memoryview(data)
+    while view:  # os.write may write part of it (as newscrawl.state.write_all)
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(28, "No space left on device (nothing written)")
+        view = view[written:]
+
+
+def write_manifest(directory: Path, manifest: Manifest, file_mode: int = 0o644) -> Path:
+    """Write ``manifest`` atomically as the next manifest of ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    directory_fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(directory_fd, fcntl.LOCK_EX)  # one writer at a time: numbers in order
+        sequence = 1 + max((s for _, s in _manifest_names(directory)), default=0)
+        path = directory / f"{sequence:010d}-{manifest.run}.json"
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".manifest.", suffix=".tmp")
+        try:
+            try:
+                os.fchmod(fd, file_mode)
+                _write_chunks(fd, manifest.chunks())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        os.fsync(directory_fd)  # the rename
+    finally:
+        os.close(directory_fd)  # and the lock with it
+    return path
+
+
+def _manifest_names(directory: Path) -> Iterator[tuple[str, int]]:
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            match = _NAME.fullmatch(entry.name)
+            if match:
+                yield entry.name, int(match["sequence"])
+
+
+def manifests_after(directory: Path, last: str | None = None) -> Iterator[tuple[str, dict]]:
+    """The manifests written after the one named ``last`` (all when None), in order: what
+    an ingestion tool reads each time, remembering the last name it processed."""
+    if not directory.is_dir():
+        return
+    for name in sorted(name for name, _ in _manifest_names(directory)):
+        if last is None or name > last:
+            yield name, json.loads((directory / name).read_text(encoding="utf-8"))
