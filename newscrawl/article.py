@@ -27,11 +27,11 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -126,6 +126,7 @@ class OutletDeclaration(Protocol):
     canonical_host: ClassVar[str]
     layouts: ClassVar[tuple[Layout, ...]]
     soft_404: ClassVar[Selectors]
+    allowed_domains: ClassVar[tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -346,7 +347,7 @@ def extract(
     scope = _Scope(match.block, match.container)
     code = _code(outlet, url, request_url, scope, layout)
     if layout is None:
-        body = extract_body(match.container, fallback_drop(outlet))
+        body = extract_body(match.container, fallback_drop(outlet), foreign_links(outlet, url))
         lead = node_text(match.lead_node) if match.lead_node is not None else None
         image = _first_text_on_page(page, (_FALLBACK_META["image"],))
         lead_images: list[str] = [image] if image else []
@@ -355,7 +356,7 @@ def extract(
         tags: list[str] = []
         gallery: list[str] = []
     else:
-        body = extract_body(match.container, layout.drop_xpaths)
+        body = extract_body(match.container, layout.drop_xpaths, foreign_links(outlet, url))
         uptitle = scope.first_text(layout.uptitle, before_body=True)
         lead = scope.first_text(layout.lead, before_body=True)
         visible_date = _shown_date(scope, layout.date)
@@ -365,7 +366,9 @@ def extract(
         lead_images = scope.image_sources(layout.lead_image, first_selector_only=True)
         if not lead_images:  # the image of the article's head, however it is marked up
             lead_images = scope.image_sources(_HEAD_IMAGE, first_selector_only=True, before=True)
-        gallery = scope.image_sources(layout.gallery)
+        gallery = scope.image_sources(layout.gallery) or _album_images(
+            scope, foreign_links(outlet, url)
+        )
     shown = normalize_optional(_DATE_LABEL.sub("", visible_date)) if visible_date else None
     published, source = choose_published(url, shown, page, match.block, notes)
     canonical = canonical_url(outlet, url, _page_canonical(url, page), request_url)
@@ -384,6 +387,26 @@ def extract(
         author=normalize_optional(_AUTHOR_LABEL.sub("", author)) if author else None,
         images=_absolute_once(url, (*lead_images, *body.image_sources, *gallery)),
     )
+
+
+def foreign_links(outlet: OutletDeclaration, url: str) -> Callable[[str], bool]:
+    """Whether a link on the page at ``url`` leads away from its article: off the outlet's
+    domains (a channel, an advertiser) or to another of its articles (a teaser)."""
+    own = url_code(outlet, url)
+    domains = tuple(outlet.allowed_domains)
+
+    def foreign(href: str) -> bool:
+        href = href.strip()
+        if not href or href.startswith(("#", "javascript:", "data:")):
+            return False
+        absolute = urljoin(url, href)
+        host = urlsplit(absolute).hostname or ""
+        if not any(host == d or host.endswith("." + d) for d in domains):
+            return True
+        code = url_code(outlet, absolute)
+        return code is not None and code != own
+
+    return foreign
 
 
 @functools.cache
@@ -604,6 +627,37 @@ def _with_amp_images(selectors: Selectors) -> Selectors:
         if amp != selector:
             out.append(amp)
     return tuple(out)
+
+
+# A photo album beside the body (photo news): named so, or its images link to image files.
+_ALBUM_NAMES = ("gallery", "album", "slide", "carousel", "image_set", "photo")
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif)(?:$|[?#])", re.IGNORECASE)
+
+
+def _album_images(scope: _Scope, foreign: Callable[[str], bool]) -> list[str]:
+    """The images of an album in the article block after its body, for a layout whose
+    gallery selectors find none: at least two, not in a teaser box, not linked away, each
+    in an album-named element or linked to its full-size file (preferred to the thumbnail)."""
+    found: list[str] = []
+    for image in scope.block.iter("img", "amp-img"):
+        if _inside(image, scope.container) or not _precedes(scope.container, image):
+            continue
+        if _in_box(image, scope.block):
+            continue
+        link = next((a for a in image.iterancestors("a") if _inside(a, scope.block)), None)
+        href = (link.get("href") or "").strip() if link is not None else ""
+        if href and foreign(href):
+            continue
+        in_album = any(
+            name in _names(a)
+            for a in image.iterancestors()
+            if _inside(a, scope.block) and a is not scope.block
+            for name in _ALBUM_NAMES
+        )
+        full_size = href if _IMAGE_FILE.search(href) else ""
+        if in_album or full_size:
+            found.append(full_size or image_source(image))
+    return found if len(found) >= 2 else []
 
 
 def _texts_on_page(page: Page, selectors: Selectors) -> list[str]:

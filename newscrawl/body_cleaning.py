@@ -17,7 +17,7 @@ still collected from the container).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 
@@ -32,6 +32,7 @@ PLAYER_TAGS = frozenset(
 _PLAYER_HINT = "player"
 CAPTION_MAX_CHARS = 250
 PLAYER_TEXT_MAX_CHARS = 150
+PLAYER_TITLE_MAX_CHARS = 100
 _INLINE_WRAPPERS = frozenset({"span", "em", "i", "small", "font", "cite", "sub"})
 _CAPTION_TAGS = frozenset({"span", "small", "em", "i", "figcaption", "cite", "sub"})
 _CAPTION_CLASS_HINTS = ("caption", "desc", "credit", "source", "photo_text", "img_text")
@@ -42,13 +43,121 @@ _PARAGRAPH_MIN_CHARS = 40
 def clean_body(
     container: etree._Element,
     headings: Iterable[str],
-    remove: callable,
+    remove: Callable[[etree._Element], None],
+    foreign_link: Callable[[str], bool] | None = None,
 ) -> None:
-    """Remove captions, player blocks and link boxes from ``container`` in place
-    (``remove`` takes a node out and keeps its tail)."""
+    """Remove embeds, captions, player blocks, link boxes and linked-away images from
+    ``container`` in place (``remove`` takes a node out and keeps its tail;
+    ``foreign_link(href)`` says whether a link leads away from the article: to another
+    article, a channel, an advertiser)."""
+    _drop_embeds(container, remove)
     _drop_players(container, remove)
     _drop_captions(container, remove)
+    _drop_boxes_led_by_a_heading(container, remove)
     _drop_link_boxes(container, tuple(h.rstrip(":：") for h in headings), remove)
+    _drop_linked_away_images(container, foreign_link, remove)
+
+
+# Social-media embeds pasted into bodies: the post's own text and the widget's lines
+# ("مشاهده این پست در اینستاگرام") are not the article's. By class or data attribute, and by
+# structure: a blockquote right before the embed's script.
+_EMBED_NAMES = ("instagram", "twitter", "tweet", "telegram", "tiktok", "facebook", "eitaa")
+_EMBED_SCRIPT_HOSTS = ("instagram.com", "twitter.com", "platform.x.com", "telegram.org")
+_EMBED_SCRIPT_HOSTS += ("tiktok.com", "facebook.net", "eitaa.com")
+
+
+def _drop_embeds(container: etree._Element, remove) -> None:
+    for node in list(container.iter("blockquote", "div", "iframe")):
+        if _detached(node, container) or node is container:
+            continue
+        names = f"{node.get('class', '')} {node.get('id', '')}".lower()
+        data = " ".join(k for k in node.attrib if k.startswith("data-"))
+        if any(n in names or n in data for n in _EMBED_NAMES):
+            remove(node)
+    for script in list(container.iter("script")):
+        src = (script.get("src") or "").lower()
+        previous = script.getprevious()
+        if (
+            any(host in src for host in _EMBED_SCRIPT_HOSTS)
+            and previous is not None
+            and previous.tag == "blockquote"
+        ):
+            remove(previous)
+
+
+# Headings of the boxes pasted around or into an article (comments, related and most-read
+# lists, sponsor links, tags), compared without ZWNJ: a box led by one is no article text.
+BOX_HEADINGS = frozenset(
+    normalize_line(heading, strip_zwnj=True).rstrip(":：")
+    for heading in (
+        "بیشتر بخوانید",
+        "اخبار مرتبط",
+        "مطالب مرتبط",
+        "خبرهای مرتبط",
+        "پیشنهاد ما",
+        "پیشنهاد سردبیر",
+        "نظرات",
+        "نظر شما",
+        "دیدگاه‌ها",
+        "دیدگاه شما",
+        "ارسال نظر",
+        "بازرگانی",
+        "پربازدیدترین",
+        "پربیننده‌ترین",
+        "پربحث‌ترین",
+        "آخرین اخبار",
+        "تازه‌ترین اخبار",
+        "اخبار برگزیده",
+        "گزیده اخبار",
+        "از سراسر وب",
+        "برچسب‌ها",
+        "گزارش تصویری",
+        "پیشنهاد ویژه",
+    )
+)
+_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p"})
+
+
+def led_by_box_heading(node: etree._Element) -> bool:
+    """Whether ``node`` is a box whose first child is the heading of a known box."""
+    first = next((c for c in node if isinstance(c.tag, str)), None)
+    if first is None or first.tag not in _HEADING_TAGS or (node.text or "").strip():
+        return False
+    if len(first) > 1:
+        return False
+    heading = normalize_line("".join(first.itertext()), strip_zwnj=True).rstrip(":：. ")
+    return heading in BOX_HEADINGS and len(node) > 1
+
+
+def _drop_boxes_led_by_a_heading(container: etree._Element, remove) -> None:
+    for node in list(container.iter("div", "section", "aside", "ul", "blockquote")):
+        if node is not container and not _detached(node, container) and led_by_box_heading(node):
+            remove(node)
+
+
+# Theme and static files (logos, channel banners) are never an article's images.
+_THEME_PATHS = ("/theme/", "/themes/", "/resources/theme", "/static/", "/assets/", "/icons/")
+
+
+def _drop_linked_away_images(
+    container: etree._Element, foreign_link: Callable[[str], bool] | None, remove
+) -> None:
+    """An image that links to another article (a teaser's thumbnail) or off the site (a
+    channel promo, an advertiser's banner) goes with its link; a theme file goes too."""
+    for image in list(container.iter(*MEDIA_TAGS)):
+        if _detached(image, container):
+            continue
+        link = next((a for a in image.iterancestors("a") if _inside(a, container)), None)
+        if link is not None and foreign_link is not None and foreign_link(link.get("href", "")):
+            remove(link)
+            continue
+        src = (image.get("data-src") or image.get("src") or "").lower()
+        if any(path in src for path in _THEME_PATHS):
+            remove(image)
+
+
+def _inside(node: etree._Element, container: etree._Element) -> bool:
+    return any(a is container for a in node.iterancestors())
 
 
 def text_length(node: etree._Element) -> int:
@@ -81,11 +190,31 @@ def _drop_players(container: etree._Element, remove) -> None:
         if _detached(player, container):
             continue
         block = _attached_block(player, container, PLAYER_TEXT_MAX_CHARS)
-        following = block.getnext()
+        following, preceding = block.getnext(), block.getprevious()
         remove(block)
         # The player's own title line right after it: short, and only links or small text.
         if following is not None and _is_caption_like(following, container):
             remove(following)
+        # ... or right above it: a short line in one bold or inline element, or a heading
+        # ("فیلم لحظه خروج کارگران را ببینید").
+        if preceding is not None and _is_title_line(preceding):
+            remove(preceding)
+
+
+def _is_title_line(node: etree._Element) -> bool:
+    if not isinstance(node.tag, str) or any(True for _ in node.iter(*MEDIA_TAGS)):
+        return False
+    if not 0 < text_length(node) <= PLAYER_TITLE_MAX_CHARS:
+        return False
+    if node.tag in ("h2", "h3", "h4", "h5", "h6", "strong", "b"):
+        return True
+    children = [c for c in node if isinstance(c.tag, str)]
+    return (
+        len(children) == 1
+        and children[0].tag in ("strong", "b", *_INLINE_WRAPPERS)
+        and not (node.text or "").strip()
+        and not (children[0].tail or "").strip()
+    )
 
 
 def _drop_captions(container: etree._Element, remove) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from configparser import ConfigParser
 from dataclasses import dataclass
 
@@ -91,10 +91,15 @@ def image_source(img: etree._Element) -> str:
     return img.get("data-src") or img.get("src") or ""
 
 
-def extract_body(element: HtmlElement, drop_xpaths: Iterable[etree.XPath] = ()) -> ExtractedBody:
+def extract_body(
+    element: HtmlElement,
+    drop_xpaths: Iterable[etree.XPath] = (),
+    foreign_link: Callable[[str], bool] | None = None,
+) -> ExtractedBody:
     """The article in ``element`` (a layout's body container, or the block the structural
-    fallback chose): its paragraphs, and the images that are not in dropped boxes."""
-    tree = _prepare(element, drop_xpaths)
+    fallback chose): its paragraphs, and the images that are not in dropped boxes nor
+    linked away (``foreign_link``, see ``newscrawl.body_cleaning.clean_body``)."""
+    tree = _prepare(element, drop_xpaths, foreign_link)
     images = [src.strip() for img in tree.iter(*_IMAGE_TAGS) if (src := image_source(img)).strip()]
     return ExtractedBody(_extract_paragraphs(tree), images)
 
@@ -112,7 +117,11 @@ def _extract_paragraphs(tree: HtmlElement) -> list[str]:
     return [p.replace(_ZWNJ_PLACEHOLDER, ZWNJ) for p in _paragraphs(body)]
 
 
-def _prepare(element: HtmlElement, drop_xpaths: Iterable[etree.XPath]) -> HtmlElement:
+def _prepare(
+    element: HtmlElement,
+    drop_xpaths: Iterable[etree.XPath],
+    foreign_link: Callable[[str], bool] | None = None,
+) -> HtmlElement:
     """A copy of ``element`` inside ``<html><body>``, cleaned for trafilatura."""
     if element.tag == "html":
         root = copy.deepcopy(element)
@@ -132,7 +141,7 @@ def _prepare(element: HtmlElement, drop_xpaths: Iterable[etree.XPath]) -> HtmlEl
     # Before the boxes are dropped: a "read more" heading takes the links after it along.
     body = root.find("body")
     container = body[0] if element.tag != "html" and len(body) else body
-    clean_body(container, LINK_BOX_HEADINGS, _remove)
+    clean_body(container, LINK_BOX_HEADINGS, _remove, foreign_link)
     for xpath in drop_xpaths:
         for node in xpath(root):
             _remove(node)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from newscrawl.layout import LINK_BOX_HEADINGS
+from newscrawl.body_cleaning import led_by_box_heading
 from newscrawl.text import normalize_line
 
 # Never the article, on any news site; a class or id containing one of these names a box.
@@ -48,32 +48,6 @@ CHROME_NAMES = (
     "poll",
     "tags",
 )
-# Headings of the boxes around an article (comments, related and most-read lists, sponsor
-# links, tags), compared without ZWNJ: a box led by one is page chrome, whatever its class.
-BOX_HEADINGS = frozenset(
-    normalize_line(heading, strip_zwnj=True).rstrip(":：")
-    for heading in (
-        *LINK_BOX_HEADINGS,
-        "نظرات",
-        "نظر شما",
-        "دیدگاه‌ها",
-        "دیدگاه شما",
-        "ارسال نظر",
-        "بازرگانی",
-        "پربازدیدترین",
-        "پربیننده‌ترین",
-        "پربحث‌ترین",
-        "آخرین اخبار",
-        "تازه‌ترین اخبار",
-        "اخبار برگزیده",
-        "گزیده اخبار",
-        "از سراسر وب",
-        "برچسب‌ها",
-        "گزارش تصویری",
-        "پیشنهاد ویژه",
-    )
-)
-_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "strong", "span", "div", "p")
 # Paragraph-like elements whose text counts towards an article block.
 _PARAGRAPH_TAGS = ("p", "div", "li", "h2", "h3", "h4", "blockquote", "td")
 _PARAGRAPH_MIN_CHARS = 25
@@ -166,22 +140,13 @@ def _drop_chrome(body: etree._Element, keep: etree._Element | None) -> None:
             continue
         if (
             _is_chrome(node)
-            or _led_by_box_heading(node)
+            or led_by_box_heading(node)
             or (
                 node.tag in ("div", "ul", "ol", "section", "table", "aside", "td", "p")
                 and _link_dense(node)
             )
         ):
             _remove(node)
-
-
-def _led_by_box_heading(node: etree._Element) -> bool:
-    """Whether ``node`` is a box whose first child is the heading of a known box."""
-    first = next((c for c in node if isinstance(c.tag, str)), None)
-    if first is None or first.tag not in _HEADING_TAGS or (node.text or "").strip():
-        return False
-    heading = normalize_line("".join(first.itertext()), strip_zwnj=True).rstrip(":： ")
-    return heading in BOX_HEADINGS and len(list(node)) > 1
 
 
 def _densest_block(body: etree._Element, title: etree._Element) -> etree._Element | None:
