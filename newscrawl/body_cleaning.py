@@ -43,13 +43,12 @@ _PARAGRAPH_MIN_CHARS = 40
 def clean_body(
     container: etree._Element,
     headings: Iterable[str],
-    remove: Callable[[etree._Element], None],
     foreign_link: Callable[[str], bool] | None = None,
 ) -> None:
     """Remove embeds, captions, player blocks, link boxes and linked-away images from
-    ``container`` in place (``remove`` takes a node out and keeps its tail;
-    ``foreign_link(href)`` says whether a link leads away from the article: to another
-    article, a channel, an advertiser)."""
+    ``container`` in place (``foreign_link(href)`` says whether a link leads away from the
+    article: to another article, a channel, an advertiser)."""
+    remove = remove_keeping_tail
     _drop_embeds(container, remove)
     _drop_players(container, remove)
     _drop_captions(container, remove)
@@ -158,6 +157,20 @@ def _drop_linked_away_images(
 
 def _inside(node: etree._Element, container: etree._Element) -> bool:
     return any(a is container for a in node.iterancestors())
+
+
+def remove_keeping_tail(node: etree._Element) -> None:
+    """Remove ``node`` but keep its tail text, which belongs to the parent."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 def text_length(node: etree._Element) -> int:

@@ -25,7 +25,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor, use_config
 
-from newscrawl.body_cleaning import clean_body
+from newscrawl.body_cleaning import clean_body, remove_keeping_tail
 from newscrawl.layout import LINK_BOX_HEADINGS
 from newscrawl.text import ZWNJ
 
@@ -141,12 +141,12 @@ def _prepare(
     # Before the boxes are dropped: a "read more" heading takes the links after it along.
     body = root.find("body")
     container = body[0] if element.tag != "html" and len(body) else body
-    clean_body(container, LINK_BOX_HEADINGS, _remove, foreign_link)
+    clean_body(container, LINK_BOX_HEADINGS, foreign_link)
     for xpath in drop_xpaths:
         for node in xpath(root):
-            _remove(node)
+            remove_keeping_tail(node)
     for node in root.iter(*_ALWAYS_DROPPED):
-        _remove(node)
+        remove_keeping_tail(node)
     for node in root.iter(*_HEADINGS):
         node.tag = "p"
     for node in root.iter():
@@ -155,20 +155,6 @@ def _prepare(
         if node.tail and ZWNJ in node.tail:
             node.tail = node.tail.replace(ZWNJ, _ZWNJ_PLACEHOLDER)
     return root
-
-
-def _remove(node: etree._Element) -> None:
-    """Remove ``node`` but keep its tail text, which belongs to the parent."""
-    parent = node.getparent()
-    if parent is None:
-        return
-    if node.tail:
-        previous = node.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node.tail
-        else:
-            parent.text = (parent.text or "") + node.tail
-    parent.remove(node)
 
 
 def _paragraphs(body: etree._Element) -> Iterator[str]:

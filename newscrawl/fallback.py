@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from newscrawl.body_cleaning import led_by_box_heading
+from newscrawl.body_cleaning import led_by_box_heading, remove_keeping_tail
 from newscrawl.text import normalize_line
 
 # Never the article, on any news site; a class or id containing one of these names a box.
@@ -146,7 +146,7 @@ def _drop_chrome(body: etree._Element, keep: etree._Element | None) -> None:
                 and _link_dense(node)
             )
         ):
-            _remove(node)
+            remove_keeping_tail(node)
 
 
 def _densest_block(body: etree._Element, title: etree._Element) -> etree._Element | None:
@@ -242,7 +242,7 @@ def _strip_header(block: etree._Element, parts: tuple[etree._Element | None, ...
     named as head parts (uptitle, date line, code, byline)."""
     for part in parts:
         if part is not None and part is not block and _contains(block, part):
-            _remove(part)
+            remove_keeping_tail(part)
     for node in list(block.iterdescendants()):
         if not isinstance(node.tag, str) or _detached(node, block):
             continue
@@ -252,7 +252,7 @@ def _strip_header(block: etree._Element, parts: tuple[etree._Element | None, ...
             or (any(name in _names(node) for name in _HEADER_NAMES) and length <= _HEADER_MAX_CHARS)
             or (length <= _META_LINE_MAX_CHARS and _META_LINE.match(_text(node)))
         ):
-            _remove(node)
+            remove_keeping_tail(node)
 
 
 def _text(node: etree._Element) -> str:
@@ -261,16 +261,3 @@ def _text(node: etree._Element) -> str:
 
 def _detached(node: etree._Element, root: etree._Element) -> bool:
     return node is not root and not any(a is root for a in node.iterancestors())
-
-
-def _remove(node: etree._Element) -> None:
-    parent = node.getparent()
-    if parent is None:
-        return
-    if node.tail and node.tail.strip():
-        previous = node.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node.tail
-        else:
-            parent.text = (parent.text or "") + node.tail
-    parent.remove(node)
