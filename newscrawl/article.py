@@ -24,10 +24,9 @@ What the spider needs to count or log comes back as ``notes`` (stat name, messag
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
@@ -37,18 +36,20 @@ import lxml.html
 from lxml import etree
 from scrapy.http import Response
 
-from newscrawl.dates import (
-    TEHRAN,
-    DateError,
-    NoDateForm,
-    looks_like_date,
-    parse_published,
-    shows_time,
+from newscrawl.article_block import (
+    HEAD_IMAGE,
+    ArticleScope,
+    album_images,
+    common_ancestor,
+    depth,
+    in_box,
+    inside,
 )
 from newscrawl.document import render_document
-from newscrawl.extraction import ExtractedBody, extract_body, image_source
+from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.fallback import find_article as find_fallback_article
 from newscrawl.layout import SHARED_BODY_DROP, Layout, Selectors
+from newscrawl.notes import Note, Skip
 from newscrawl.pages import (
     LISTING_MIN_ARTICLE_LINKS,
     has_soft_404_text,
@@ -56,7 +57,8 @@ from newscrawl.pages import (
     is_html,
     is_truncated,
 )
-from newscrawl.selection import Node, Page, node_text, select_in, xpath_of
+from newscrawl.published import DATE_LABEL, choose_published, shown_date
+from newscrawl.selection import Page, node_text, xpath_of
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 from newscrawl.urls import canonical_url, on_canonical_host, url_code
 
@@ -68,36 +70,7 @@ REPEAT_MIN_CHARS = 40
 _PLAUSIBLE_CODE = re.compile(r"[0-9]{1,20}")
 HOME_CRUMBS = frozenset({"صفحه نخست", "خانه", "صفحه اصلی", "خبرگزاری", "Home"})
 _DIGITS = re.compile(r"\d+")
-# A label ends with a colon and holds no digit (the time "۲۲:۱۵" has a colon too).
-_DATE_LABEL = re.compile(r"^[^:：\d۰-۹]{1,30}[:：]\s*")
 _AUTHOR_LABEL = re.compile(r"^[^:：]{1,24}[:：]\s*")
-# Boxes inside an article block whose texts are not the article's fields (a teaser's lead,
-# a related item's date), by class or id.
-_TEASER_BOX_NAMES = (
-    "related",
-    "teaser",
-    "most",
-    "popular",
-    "latest",
-    "sidebar",
-    "comment",
-    "banner",
-    "advert",
-    "recommend",
-    "suggest",
-    "more_news",
-    "more-news",
-)
-# Machine-readable publication times, page-level metadata of this very page.
-_MACHINE_DATES: tuple[tuple[str, str], ...] = (
-    ("article:published_time", "/html/head/meta[@property='article:published_time']/@content"),
-    ("datePublished", "/html/head/meta[@itemprop='datePublished']/@content"),
-)
-_TIME_ELEMENT = "time::attr(datetime)"
-_JSON_LD = "//script[@type='application/ld+json']/text()"
-_PAGE_TIME_ELEMENT = "//time/@datetime"
-# The visible date and a machine-readable one this far apart are reported.
-DATE_DISAGREEMENT_SECONDS = 60
 # A body shorter than this (all paragraphs) is no article: a stub, or a box mistaken for one.
 MIN_BODY_CHARS = 25
 _FALLBACK_META: dict[str, str] = {
@@ -105,15 +78,6 @@ _FALLBACK_META: dict[str, str] = {
     "image": "meta[property='og:image']::attr(content)",
     "page_title": "title",
 }
-
-
-class Skip(Exception):
-    """A page that yields no item; ``reason`` names its stat ``skip/<reason>``."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(reason, detail)
-        self.reason = reason
-        self.detail = detail
 
 
 class OutletDeclaration(Protocol):
@@ -127,16 +91,6 @@ class OutletDeclaration(Protocol):
     layouts: ClassVar[tuple[Layout, ...]]
     soft_404: ClassVar[Selectors]
     allowed_domains: ClassVar[tuple[str, ...]]
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something the parser saw that the crawl counts (``stat``) and logs (``message``)."""
-
-    stat: str
-    message: str
-    level: int = logging.INFO
-    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -265,13 +219,13 @@ def match_layout(page: Page, layout: Layout) -> ArticleMatch | None:
     for selector in layout.body:
         containers = [n for n in page.select(selector) if isinstance(n, etree._Element)]
         for container in containers:
-            if _in_box(container, page.root):
+            if in_box(container, page.root):
                 continue
             title = _nearest_title(page, layout, container)
             if title is None:
                 continue
             title_node, title_text = title
-            block = _widen(page, layout, _common_ancestor(title_node, container))
+            block = _widen(page, layout, common_ancestor(title_node, container))
             return ArticleMatch(layout, block, container, title_text)
         if containers:  # the first selector that finds a container decides
             break
@@ -295,14 +249,14 @@ def _nearest_title(
     for rank, selector in enumerate(layout.title):
         for node in page.select(selector):
             element = node if isinstance(node, etree._Element) else None
-            if element is None or _inside(element, container) or _inside(container, element):
+            if element is None or inside(element, container) or inside(container, element):
                 continue
             text = normalize_optional(node_text(element))
             if not text:
                 continue
-            depth = _depth(_common_ancestor(element, container))
-            if best is None or (depth, -rank) > (best[0], -best[1]):
-                best = (depth, rank, element, text)
+            shared = depth(common_ancestor(element, container))
+            if best is None or (shared, -rank) > (best[0], -best[1]):
+                best = (shared, rank, element, text)
     return (best[2], best[3]) if best else None
 
 
@@ -344,7 +298,7 @@ def extract(
     notes: list[Note],
 ) -> RawArticle:
     layout = match.layout
-    scope = _Scope(match.block, match.container)
+    scope = ArticleScope(match.block, match.container)
     code = _code(outlet, url, request_url, scope, layout)
     if layout is None:
         body = extract_body(match.container, fallback_drop(outlet), foreign_links(outlet, url))
@@ -359,17 +313,17 @@ def extract(
         body = extract_body(match.container, layout.drop_xpaths, foreign_links(outlet, url))
         uptitle = scope.first_text(layout.uptitle, before_body=True)
         lead = scope.first_text(layout.lead, before_body=True)
-        visible_date = _shown_date(scope, layout.date)
+        visible_date = shown_date(scope, layout.date)
         author = scope.first_text(layout.author)
         category = scope.texts(layout.category) or _texts_on_page(page, layout.category)
         tags = scope.texts(layout.tags) or _texts_on_page(page, layout.tags)
         lead_images = scope.image_sources(layout.lead_image, first_selector_only=True)
         if not lead_images:  # the image of the article's head, however it is marked up
-            lead_images = scope.image_sources(_HEAD_IMAGE, first_selector_only=True, before=True)
-        gallery = scope.image_sources(layout.gallery) or _album_images(
+            lead_images = scope.image_sources(HEAD_IMAGE, first_selector_only=True, before=True)
+        gallery = scope.image_sources(layout.gallery) or album_images(
             scope, foreign_links(outlet, url)
         )
-    shown = normalize_optional(_DATE_LABEL.sub("", visible_date)) if visible_date else None
+    shown = normalize_optional(DATE_LABEL.sub("", visible_date)) if visible_date else None
     published, source = choose_published(url, shown, page, match.block, notes)
     canonical = canonical_url(outlet, url, _page_canonical(url, page), request_url)
     return RawArticle(
@@ -419,111 +373,12 @@ def fallback_drop(outlet: OutletDeclaration) -> tuple[etree.XPath, ...]:
     return tuple(etree.XPath(xpath_of(s)) for s in selectors)
 
 
-def choose_published(
-    url: str,
-    shown: str | None,
-    page: Page,
-    block: etree._Element,
-    notes: list[Note],
-) -> tuple[datetime | None, str | None]:
-    """The publication time and where it came from: the visible date when it shows a time;
-    otherwise a machine-readable one (meta, JSON-LD, ``<time datetime>``) in Tehran time;
-    the visible day alone when nothing better exists. A disagreement of more than a minute
-    between the two is noted."""
-    visible = None
-    if shown:
-        try:
-            visible = parse_published(shown)
-        except DateError as error:
-            notes.append(Note("date/invalid", f"Bad date on {url}: {error}", logging.WARNING))
-    machine = None
-    for source, raw in machine_dates(page, block):
-        try:
-            machine = (parse_published(raw).astimezone(TEHRAN), source)
-            break
-        except DateError as error:
-            notes.append(Note("date/invalid", f"Bad date on {url}: {error}", logging.WARNING))
-    if visible is not None and machine is not None:
-        apart = abs((visible - machine[0]).total_seconds())
-        if apart > DATE_DISAGREEMENT_SECONDS and shows_time(shown or ""):
-            notes.append(
-                Note(
-                    "date/disagree",
-                    f"Dates disagree on {url}: shown {shown!r}, {machine[1]} "
-                    f"{machine[0].isoformat()}: the shown one is used",
-                    logging.INFO,
-                )
-            )
-    if visible is not None and shows_time(shown or ""):
-        return visible, "visible"
-    if machine is not None:
-        return machine[0], machine[1]
-    if visible is not None:
-        return visible, "visible"
-    notes.append(Note("date/missing", f"No date on {url}", logging.INFO))
-    return None, None
-
-
-def _shown_date(scope: _Scope, selectors: Selectors) -> str | None:
-    """The first text the date selectors find that has the form of a date (right or
-    wrong); else the first that looks like a broken one (a time or a month name in it,
-    reported as a bad date); a text with neither (a box that lost its date) is none."""
-    broken = None
-    for selector in selectors:
-        text = scope.first_text((selector,))
-        if not text:
-            continue
-        try:
-            parse_published(_DATE_LABEL.sub("", normalize_line(text)))
-        except NoDateForm:
-            if broken is None and looks_like_date(text):
-                broken = text
-            continue
-        except DateError:
-            pass
-        return text
-    return broken
-
-
-def machine_dates(page: Page, block: etree._Element) -> Iterator[tuple[str, str]]:
-    """(source, raw value) of the page's machine-readable publication times, best first."""
-    for source, selector in _MACHINE_DATES:
-        for value in page.select(selector):
-            if value.strip():
-                yield source, value.strip()
-    for script in page.select(_JSON_LD):
-        yield from (("json-ld", value) for value in _json_ld_dates(script))
-    for value in _time_values(page, block):
-        if value.strip():
-            yield "time", value.strip()
-            return
-
-
-def _time_values(page: Page, block: etree._Element) -> Iterator[str]:
-    """``<time datetime>`` of the article block, then (only if needed) of the page."""
-    yield from select_in(block, _TIME_ELEMENT)
-    yield from page.select(_PAGE_TIME_ELEMENT)
-
-
-def _json_ld_dates(script: str) -> Iterator[str]:
-    try:
-        data = json.loads(script)
-    except ValueError:
-        return
-    stack = [data]
-    while stack:
-        item = stack.pop(0)
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            value = item.get("datePublished")
-            if isinstance(value, str) and value.strip():
-                yield value.strip()
-            stack.extend(v for k, v in item.items() if k == "@graph" or isinstance(v, dict))
-
-
 def _code(
-    outlet: OutletDeclaration, url: str, request_url: str, scope: _Scope, layout: Layout | None
+    outlet: OutletDeclaration,
+    url: str,
+    request_url: str,
+    scope: ArticleScope,
+    layout: Layout | None,
 ) -> str:
     url_found = url_code(outlet, url) or url_code(outlet, request_url)
     shown = to_ascii_digits(" ".join(scope.texts(layout.code, normalise=False))) if layout else ""
@@ -558,108 +413,6 @@ def _absolute_once(url: str, sources: tuple[str, ...]) -> list[str]:
     return urls
 
 
-class _Scope:
-    """Selectors evaluated inside the article block only; nodes in a teaser box within it,
-    and (for fields that precede the text) nodes inside or after the body, do not count."""
-
-    def __init__(self, block: etree._Element, container: etree._Element):
-        self.block = block
-        self.container = container
-
-    def nodes(self, selectors: Selectors, *, before_body: bool = False) -> list[Node]:
-        for selector in selectors:
-            found = [n for n in select_in(self.block, selector) if self._belongs(n, before_body)]
-            if found:
-                return found
-        return []
-
-    def _belongs(self, node: Node, before_body: bool) -> bool:
-        element = node if isinstance(node, etree._Element) else node.getparent()
-        if element is None or not node_text(node).strip():
-            return False
-        if _inside(element, self.container) or _in_box(element, self.block):
-            return False
-        return not before_body or _precedes(element, self.container)
-
-    def first_text(self, selectors: Selectors, *, before_body: bool = False) -> str | None:
-        """The text of the first matching element (or all matching text nodes, joined)."""
-        nodes = self.nodes(selectors, before_body=before_body)
-        if not nodes:
-            return None
-        picked = nodes if isinstance(nodes[0], str) else nodes[:1]
-        return " ".join(node_text(n) for n in picked)
-
-    def texts(self, selectors: Selectors, *, normalise: bool = True) -> list[str]:
-        return [str(node_text(n)) for n in self.nodes(selectors)]
-
-    def image_sources(
-        self, selectors: Selectors, *, first_selector_only: bool = False, before: bool = False
-    ) -> list[str]:
-        """Sources of the images ``selectors`` find (with ``before``, only those before the
-        body container); an ``img`` selector finds the AMP view's ``amp-img`` too."""
-        sources: list[str] = []
-        for selector in _with_amp_images(selectors):
-            for node in select_in(self.block, selector):
-                if isinstance(node, str):
-                    sources.append(str(node))
-                elif not _in_box(node, self.block) and not (
-                    before
-                    and (_inside(node, self.container) or not _precedes(node, self.container))
-                ):
-                    sources.append(image_source(node))
-            if sources and first_selector_only:
-                break
-        return sources
-
-
-# An image in the article's head, for a layout whose lead-image selectors find none.
-_HEAD_IMAGE: Selectors = ("figure img", "img")
-_IMG_TAG = re.compile(r"(?<![\w.#\[=-])img(?![\w-])")
-
-
-@functools.cache
-def _with_amp_images(selectors: Selectors) -> Selectors:
-    """Each selector, followed by its AMP form when it names the ``img`` tag."""
-    out: list[str] = []
-    for selector in selectors:
-        out.append(selector)
-        amp = _IMG_TAG.sub("amp-img", selector)
-        if amp != selector:
-            out.append(amp)
-    return tuple(out)
-
-
-# A photo album beside the body (photo news): named so, or its images link to image files.
-_ALBUM_NAMES = ("gallery", "album", "slide", "carousel", "image_set", "photo")
-_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif)(?:$|[?#])", re.IGNORECASE)
-
-
-def _album_images(scope: _Scope, foreign: Callable[[str], bool]) -> list[str]:
-    """The images of an album in the article block after its body, for a layout whose
-    gallery selectors find none: at least two, not in a teaser box, not linked away, each
-    in an album-named element or linked to its full-size file (preferred to the thumbnail)."""
-    found: list[str] = []
-    for image in scope.block.iter("img", "amp-img"):
-        if _inside(image, scope.container) or not _precedes(scope.container, image):
-            continue
-        if _in_box(image, scope.block):
-            continue
-        link = next((a for a in image.iterancestors("a") if _inside(a, scope.block)), None)
-        href = (link.get("href") or "").strip() if link is not None else ""
-        if href and foreign(href):
-            continue
-        in_album = any(
-            name in _names(a)
-            for a in image.iterancestors()
-            if _inside(a, scope.block) and a is not scope.block
-            for name in _ALBUM_NAMES
-        )
-        full_size = href if _IMAGE_FILE.search(href) else ""
-        if in_album or full_size:
-            found.append(full_size or image_source(image))
-    return found if len(found) >= 2 else []
-
-
 def _texts_on_page(page: Page, selectors: Selectors) -> list[str]:
     for selector in selectors:
         texts = [t for t in (node_text(n) for n in page.select(selector)) if t.strip()]
@@ -671,49 +424,6 @@ def _texts_on_page(page: Page, selectors: Selectors) -> list[str]:
 def _first_text_on_page(page: Page, selectors: Selectors) -> str | None:
     texts = _texts_on_page(page, selectors)
     return normalize_optional(texts[0]) if texts else None
-
-
-def _names(node: etree._Element) -> str:
-    return f"{node.get('class', '')} {node.get('id', '')}".lower()
-
-
-def _in_box(node: etree._Element, block: etree._Element) -> bool:
-    """Whether ``node`` sits in a teaser box (related news...) inside ``block``."""
-    for ancestor in (node, *node.iterancestors()):
-        if ancestor is block:
-            return False
-        names = _names(ancestor)
-        if any(name in names for name in _TEASER_BOX_NAMES):
-            return True
-    return False
-
-
-def _inside(node: etree._Element, ancestor: etree._Element) -> bool:
-    return node is ancestor or any(a is ancestor for a in node.iterancestors())
-
-
-def _depth(node: etree._Element) -> int:
-    return sum(1 for _ in node.iterancestors())
-
-
-def _common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element:
-    ancestors = {id(n): n for n in (a, *a.iterancestors())}
-    for node in (b, *b.iterancestors()):
-        if id(node) in ancestors:
-            return node
-    return b.getroottree().getroot()
-
-
-def _precedes(a: etree._Element, b: etree._Element) -> bool:
-    """Whether ``a`` starts before ``b`` in document order (``a`` not inside ``b``)."""
-    common = _common_ancestor(a, b)
-    if common is a:
-        return True
-    if common is b:
-        return False
-    branch_a = next(n for n in (a, *a.iterancestors()) if n.getparent() is common)
-    branch_b = next(n for n in (b, *b.iterancestors()) if n.getparent() is common)
-    return common.index(branch_a) < common.index(branch_b)
 
 
 # --- stage 3: normalisation -------------------------------------------------------------

@@ -1,0 +1,181 @@
+"""The article block of a page and lookups scoped to it.
+
+Every field of an article is looked up inside its block (``ArticleScope``), never on the
+rest of the page: a related-news teaser has a title, a lead, a date and an image too. Nodes
+inside a teaser box within the block do not count, and a field that precedes the text
+(uptitle, lead) must come before the body container.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+from lxml import etree
+
+from newscrawl.extraction import image_source
+from newscrawl.layout import Selectors
+from newscrawl.selection import Node, node_text, select_in
+
+# Boxes inside an article block whose texts are not the article's fields (a teaser's lead,
+# a related item's date), by class or id.
+_TEASER_BOX_NAMES = (
+    "related",
+    "teaser",
+    "most",
+    "popular",
+    "latest",
+    "sidebar",
+    "comment",
+    "banner",
+    "advert",
+    "recommend",
+    "suggest",
+    "more_news",
+    "more-news",
+)
+
+
+class ArticleScope:
+    """Selectors evaluated inside the article block only; nodes in a teaser box within it,
+    and (for fields that precede the text) nodes inside or after the body, do not count."""
+
+    def __init__(self, block: etree._Element, container: etree._Element):
+        self.block = block
+        self.container = container
+
+    def nodes(self, selectors: Selectors, *, before_body: bool = False) -> list[Node]:
+        for selector in selectors:
+            found = [n for n in select_in(self.block, selector) if self._belongs(n, before_body)]
+            if found:
+                return found
+        return []
+
+    def _belongs(self, node: Node, before_body: bool) -> bool:
+        element = node if isinstance(node, etree._Element) else node.getparent()
+        if element is None or not node_text(node).strip():
+            return False
+        if inside(element, self.container) or in_box(element, self.block):
+            return False
+        return not before_body or precedes(element, self.container)
+
+    def first_text(self, selectors: Selectors, *, before_body: bool = False) -> str | None:
+        """The text of the first matching element (or all matching text nodes, joined)."""
+        nodes = self.nodes(selectors, before_body=before_body)
+        if not nodes:
+            return None
+        picked = nodes if isinstance(nodes[0], str) else nodes[:1]
+        return " ".join(node_text(n) for n in picked)
+
+    def texts(self, selectors: Selectors, *, normalise: bool = True) -> list[str]:
+        return [str(node_text(n)) for n in self.nodes(selectors)]
+
+    def image_sources(
+        self, selectors: Selectors, *, first_selector_only: bool = False, before: bool = False
+    ) -> list[str]:
+        """Sources of the images ``selectors`` find (with ``before``, only those before the
+        body container); an ``img`` selector finds the AMP view's ``amp-img`` too."""
+        sources: list[str] = []
+        for selector in with_amp_images(selectors):
+            for node in select_in(self.block, selector):
+                if isinstance(node, str):
+                    sources.append(str(node))
+                elif not in_box(node, self.block) and not (
+                    before and (inside(node, self.container) or not precedes(node, self.container))
+                ):
+                    sources.append(image_source(node))
+            if sources and first_selector_only:
+                break
+        return sources
+
+
+# An image in the article's head, for a layout whose lead-image selectors find none.
+HEAD_IMAGE: Selectors = ("figure img", "img")
+_IMG_TAG = re.compile(r"(?<![\w.#\[=-])img(?![\w-])")
+
+
+@functools.cache
+def with_amp_images(selectors: Selectors) -> Selectors:
+    """Each selector, followed by its AMP form when it names the ``img`` tag."""
+    out: list[str] = []
+    for selector in selectors:
+        out.append(selector)
+        amp = _IMG_TAG.sub("amp-img", selector)
+        if amp != selector:
+            out.append(amp)
+    return tuple(out)
+
+
+# A photo album beside the body (photo news): named so, or its images link to image files.
+_ALBUM_NAMES = ("gallery", "album", "slide", "carousel", "image_set", "photo")
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif)(?:$|[?#])", re.IGNORECASE)
+
+
+def album_images(scope: ArticleScope, foreign: Callable[[str], bool]) -> list[str]:
+    """The images of an album in the article block after its body, for a layout whose
+    gallery selectors find none: at least two, not in a teaser box, not linked away, each
+    in an album-named element or linked to its full-size file (preferred to the thumbnail)."""
+    found: list[str] = []
+    for image in scope.block.iter("img", "amp-img"):
+        if inside(image, scope.container) or not precedes(scope.container, image):
+            continue
+        if in_box(image, scope.block):
+            continue
+        link = next((a for a in image.iterancestors("a") if inside(a, scope.block)), None)
+        href = (link.get("href") or "").strip() if link is not None else ""
+        if href and foreign(href):
+            continue
+        in_album = any(
+            name in names(a)
+            for a in image.iterancestors()
+            if inside(a, scope.block) and a is not scope.block
+            for name in _ALBUM_NAMES
+        )
+        full_size = href if _IMAGE_FILE.search(href) else ""
+        if in_album or full_size:
+            found.append(full_size or image_source(image))
+    return found if len(found) >= 2 else []
+
+
+def names(node: etree._Element) -> str:
+    return f"{node.get('class', '')} {node.get('id', '')}".lower()
+
+
+def in_box(node: etree._Element, block: etree._Element) -> bool:
+    """Whether ``node`` sits in a teaser box (related news...) inside ``block``."""
+    for ancestor in (node, *node.iterancestors()):
+        if ancestor is block:
+            return False
+        classes = names(ancestor)
+        if any(name in classes for name in _TEASER_BOX_NAMES):
+            return True
+    return False
+
+
+def inside(node: etree._Element, ancestor: etree._Element) -> bool:
+    return node is ancestor or any(a is ancestor for a in node.iterancestors())
+
+
+def depth(node: etree._Element) -> int:
+    return sum(1 for _ in node.iterancestors())
+
+
+def common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element:
+    ancestors = {id(n): n for n in (a, *a.iterancestors())}
+    for node in (b, *b.iterancestors()):
+        if id(node) in ancestors:
+            return node
+    return b.getroottree().getroot()
+
+
+def precedes(a: etree._Element, b: etree._Element) -> bool:
+    """Whether ``a`` starts before ``b`` in document order (``a`` not inside ``b``)."""
+    common = common_ancestor(a, b)
+    if common is a:
+        return True
+    if common is b:
+        return False
+    branch_a = next(n for n in (a, *a.iterancestors()) if n.getparent() is common)
+    branch_b = next(n for n in (b, *b.iterancestors()) if n.getparent() is common)
+    return common.index(branch_a) < common.index(branch_b)
