@@ -10,15 +10,16 @@ Stages, each a function of its own:
 1. ``find_article``: the first of the outlet's layouts whose title and body container are
    on the page, and the article block that holds both (``newscrawl.layout``); else the
    structural fallback (``newscrawl.fallback``) — never the whole page;
-2. ``extract``: every field looked up inside the article block (a field the block lacks is
-   None, never taken from a teaser elsewhere on the page), the body cleaned and extracted
-   by trafilatura (``newscrawl.extraction``), the date chosen (``choose_published``);
+2. ``extract``: every field looked up inside the article block (``newscrawl.article_block``:
+   a field the block lacks is None, never taken from a teaser elsewhere on the page), the
+   body cleaned (``newscrawl.body_cleaning``) and extracted by trafilatura
+   (``newscrawl.extraction``), the publication time chosen (``newscrawl.published``);
 3. ``normalise``: the text rules of the seed format (``newscrawl.text``), repeated and
    duplicated paragraphs, then the outlet's own per-field rules (``rule_<field>``
    classmethods in its spider file, as Fundus's per-publisher ``@attribute`` methods);
 4. ``render``: the seed-format document (``newscrawl.document``).
 
-What the spider needs to count or log comes back as ``notes`` (stat name, message).
+What the spider needs to count or log comes back as ``notes`` (``newscrawl.notes``).
 """
 
 from __future__ import annotations
