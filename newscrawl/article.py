@@ -33,9 +33,8 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Request, Response
 
 from newscrawl.article_block import (
     HEAD_IMAGE,
@@ -43,9 +42,11 @@ from newscrawl.article_block import (
     album_images,
     common_ancestor,
     depth,
+    hidden,
     in_box,
     inside,
 )
+from newscrawl.body_cleaning import text_length
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.fallback import find_article as find_fallback_article
@@ -74,6 +75,7 @@ _DIGITS = re.compile(r"\d+")
 _AUTHOR_LABEL = re.compile(r"^[^:：]{1,24}[:：]\s*")
 # A body shorter than this (all paragraphs) is no article: a stub, or a box mistaken for one.
 MIN_BODY_CHARS = 25
+MIN_FALLBACK_BODY_CHARS = 80
 _FALLBACK_META: dict[str, str] = {
     "title": "meta[property='og:title']::attr(content)",
     "image": "meta[property='og:image']::attr(content)",
@@ -124,9 +126,12 @@ class Article:
 
 # --- the parser -----------------------------------------------------------------------------
 def parse_html(url: str, html: bytes | str, outlet: OutletDeclaration, **options: Any) -> Article:
-    """``parse_article`` on a page's HTML (bytes are decoded as the page declares)."""
-    root = lxml.html.document_fromstring(html)
-    return parse_article(url, root, outlet, **options)
+    """``parse_response`` on a page's HTML served at ``url`` with HTTP 200 (bytes are
+    decoded as the page declares): a CDN challenge or a cut-off page is refused as in a
+    crawl."""
+    body = html.encode("utf-8") if isinstance(html, str) else html
+    response = HtmlResponse(url, body=body, request=Request(url))
+    return parse_response(response, outlet, **options)
 
 
 def parse_response(response: Response, outlet: OutletDeclaration, **options: Any) -> Article:
@@ -217,19 +222,29 @@ def find_article(page: Page, outlet: OutletDeclaration) -> ArticleMatch | None:
 
 
 def match_layout(page: Page, layout: Layout) -> ArticleMatch | None:
+    """The layout's article on the page: of the containers the first body selector finds
+    (not in a teaser box, with a title near), the one with the most text — a hidden mobile
+    copy of the body, or an empty one, may come first — not counting hidden ones while a
+    shown one exists."""
     for selector in layout.body:
-        containers = [n for n in page.select(selector) if isinstance(n, etree._Element)]
-        for container in containers:
-            if in_box(container, page.root):
-                continue
+        containers = [
+            n
+            for n in page.select(selector)
+            if isinstance(n, etree._Element) and not in_box(n, page.root)
+        ]
+        if not containers:
+            continue
+        shown = [c for c in containers if not hidden(c)]
+        found = []
+        for container in shown or containers:
             title = _nearest_title(page, layout, container)
-            if title is None:
-                continue
-            title_node, title_text = title
-            block = _widen(page, layout, common_ancestor(title_node, container))
-            return ArticleMatch(layout, block, container, title_text)
-        if containers:  # the first selector that finds a container decides
-            break
+            if title is not None:
+                found.append((container, *title))
+        if not found:
+            return None  # the first selector that finds a container decides
+        container, title_node, title_text = max(found, key=lambda f: text_length(f[0]))
+        block = _widen(page, layout, common_ancestor(title_node, container))
+        return ArticleMatch(layout, block, container, title_text)
     return None
 
 
@@ -326,7 +341,7 @@ def extract(
         )
     shown = normalize_optional(DATE_LABEL.sub("", visible_date)) if visible_date else None
     published, source = choose_published(url, shown, page, match.block, notes)
-    canonical = canonical_url(outlet, url, _page_canonical(url, page), request_url)
+    canonical = canonical_url(outlet, url, request_url, _page_canonical(url, page))
     return RawArticle(
         code=code,
         url=canonical or on_canonical_host(outlet, url),
@@ -395,8 +410,12 @@ def _code(
 
 
 def _page_canonical(url: str, page: Page) -> str:
-    href = next(iter(page.select("link[rel='canonical']::attr(href)")), None)
-    return _urljoin(url, href) if href else ""
+    """The page's own canonical URL (``<link rel=canonical>``, else ``og:url``)."""
+    for selector in ("link[rel='canonical']::attr(href)", "meta[property='og:url']::attr(content)"):
+        href = next(iter(page.select(selector)), None)
+        if href and href.strip():
+            return _urljoin(url, href)
+    return ""
 
 
 def _urljoin(base: str, href: str) -> str:
@@ -479,8 +498,12 @@ def normalise(
     paragraphs = fields["body"]
     if not title:
         raise Skip("no_title")
-    # Checked last: a body holding only its lead is empty too.
-    if sum(len(p) for p in paragraphs) < MIN_BODY_CHARS:
+    # Checked last: a body holding only its lead is empty too. A photo news (two images
+    # of its own or more) may have no more text than its sign-off or credit line; the
+    # fallback, less sure of its block, needs some prose.
+    chars = sum(len(p) for p in paragraphs)
+    photo_news = bool(paragraphs) and len(raw.images) >= 2 and match.layout is not None
+    if chars < (MIN_BODY_CHARS if match.layout else MIN_FALLBACK_BODY_CHARS) and not photo_news:
         raise Skip("empty_body", f"layout {match.layout_name}")
     fields["body"] = "\n\n".join(paragraphs)
     return Article(fields, raw.published, paragraphs, match.layout_name, notes=notes)

@@ -142,6 +142,25 @@ def names(node: etree._Element) -> str:
     return f"{node.get('class', '')} {node.get('id', '')}".lower()
 
 
+# What hides an element from a reader: a hidden mobile (or desktop) copy of the body.
+_HIDING_CLASSES = frozenset(
+    {"hidden", "d-none", "hide", "invisible", "visible-xs", "d-md-none", "d-lg-none"}
+    | {"hidden-lg", "hidden-md", "mobile", "mobile-only", "show-mobile"}
+)
+
+
+def hidden(node: etree._Element) -> bool:
+    """Whether ``node`` (or an ancestor) is hidden by its style or a hiding class token."""
+    for element in (node, *node.iterancestors()):
+        style = (element.get("style") or "").replace(" ", "").lower()
+        if "display:none" in style or element.get("hidden") is not None:
+            return True
+        tokens = set((element.get("class") or "").lower().split())
+        if tokens & _HIDING_CLASSES or any(t.endswith(("_mobile", "-mobile")) for t in tokens):
+            return True
+    return False
+
+
 def in_box(node: etree._Element, block: etree._Element) -> bool:
     """Whether ``node`` sits in a teaser box (related news...) inside ``block``."""
     for ancestor in (node, *node.iterancestors()):

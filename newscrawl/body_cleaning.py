@@ -50,6 +50,7 @@ def clean_body(
     article: to another article, a channel, an advertiser)."""
     remove = remove_keeping_tail
     _drop_embeds(container, remove)
+    _drop_widgets(container, remove)
     _drop_players(container, remove)
     _drop_captions(container, remove)
     _drop_boxes_led_by_a_heading(container, remove)
@@ -84,6 +85,18 @@ def _drop_embeds(container: etree._Element, remove) -> None:
             remove(previous)
 
 
+# Form controls: a poll, a quiz, a newsletter sign-up. Their box (the short text around
+# them: question, options, results) goes with them.
+_WIDGET_TAGS = ("form", "input", "button", "select", "textarea")
+WIDGET_TEXT_MAX_CHARS = 400
+
+
+def _drop_widgets(container: etree._Element, remove) -> None:
+    for control in list(container.iter(*_WIDGET_TAGS)):
+        if not _detached(control, container):
+            remove(_attached_block(control, container, WIDGET_TEXT_MAX_CHARS))
+
+
 # Headings of the boxes pasted around or into an article (comments, related and most-read
 # lists, sponsor links, tags), compared without ZWNJ: a box led by one is no article text.
 BOX_HEADINGS = frozenset(
@@ -112,6 +125,8 @@ BOX_HEADINGS = frozenset(
         "برچسب‌ها",
         "گزارش تصویری",
         "پیشنهاد ویژه",
+        "فهرست مطالب",
+        "نظرسنجی",
     )
 )
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p"})
@@ -343,7 +358,7 @@ def _link_dominated(node: etree._Element) -> bool:
 
 
 def _only_links(node: etree._Element) -> bool:
-    items = [li for li in node.iter("li")]
+    items = list(node.iter("li"))
     return len(items) >= 2 and all(_link_dominated(li) for li in items)
 
 

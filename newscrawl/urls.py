@@ -36,8 +36,9 @@ def canonical_url(outlet: OutletURLs, *urls: str) -> str | None:
     for url in urls:
         match = outlet.article_url.match(url) if url else None
         if match:
-            try:
-                return outlet.canonical_url.format(**match.groupdict())
+            parts = {k: v for k, v in match.groupdict().items() if v is not None}
+            try:  # a short link (tn.ai/<code>) lacks the date the canonical form needs
+                return outlet.canonical_url.format(**parts)
             except (KeyError, IndexError):
                 continue
     return None
