@@ -39,7 +39,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.settings import BaseSettings
 
-from newscrawl.state import crawl_state
+from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class WorkerExtension:
     def item_done(self, item, response, spider, **kwargs) -> None:
         # After an output failure the article was not recorded (or was rolled back): another
         # worker is to fetch it, while this one stops (newscrawl.state.CrawlState.fail).
-        requeue = not crawl_state(self.crawler).writable
+        requeue = not CrawlState.of(self.crawler).writable
         self.leases.release(getattr(response, "request", None), requeue=requeue)
 
     def spider_idle(self, spider: Spider) -> None:

@@ -21,6 +21,7 @@ from scrapy.utils.project import get_project_settings
 
 from newscrawl.replay import MANIFEST_NAME, SavedPage, load_response, read_manifest
 from newscrawl.spider import NewsSpider
+from newscrawl.state import CrawlStateExtension
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,16 @@ def page_response(url: str, page: SavedPage) -> Response:
 
 def make_spider(name: str, **settings: Any) -> NewsSpider:
     """A spider ``name`` with the project's settings (plus ``settings``), built by a crawler
-    that is never started: callers call its callbacks directly; its stats are in memory, and
-    so is its seen-store unless ``NEWSCRAWL_STATE`` is given (the project's state file
-    belongs to real crawls: what they saw must not change what a test parses)."""
+    that is never started: callers call its callbacks (and the pipelines) directly; its stats
+    are in memory, and so is its seen-store unless ``NEWSCRAWL_STATE`` is given (the project's
+    state file belongs to real crawls: what they saw must not change what a test parses).
+    Its crawl state is opened as ``CrawlStateExtension`` opens it when a crawl starts; close
+    it with ``spider.crawl_state.close()``."""
     project = get_project_settings()
     project.setdict({"NEWSCRAWL_STATE": "", **settings}, priority="cmdline")
     spidercls = SpiderLoader.from_settings(project).load(name)
     crawler = Crawler(spidercls, project)
     crawler.stats = MemoryStatsCollector(crawler)
-    return spidercls.from_crawler(crawler)
+    spider = spidercls.from_crawler(crawler)
+    CrawlStateExtension(crawler).open()
+    return spider

@@ -135,6 +135,9 @@ EXTENSIONS = {
     # Scrapy's localhost control server (2.19+): unused here, it costs ~0.1 s of start-up
     # (aiohttp) and leaves a token file behind every killed crawl.
     "scrapy.extensions.remote_control.RemoteControl": None,
+    # The seen-store and run journal's owner (newscrawl/state.py): before Scrapy's feed
+    # exports (0), so that crash recovery reads the feed files before they are reopened.
+    "newscrawl.state.CrawlStateExtension": -100,
     # Only with REDIS_URL (scrapy-redis's setting): shared queue leases, idle close.
     "newscrawl.distributed.WorkerExtension": 300,
     # New and revised articles written out, for the summary line (newscrawl/summary.py).
