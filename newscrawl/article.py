@@ -49,7 +49,7 @@ from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body, image_source
 from newscrawl.fallback import find_article as find_fallback_article
 from newscrawl.layout import SHARED_BODY_DROP, Layout, Selectors
-from newscrawl.pages import (
+from newscrawl.non_articles import (
     LISTING_MIN_ARTICLE_LINKS,
     has_soft_404_text,
     is_cdn_challenge,

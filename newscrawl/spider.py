@@ -39,7 +39,7 @@ from newscrawl.feed_links import feed_links
 from newscrawl.feed_links import record_outcome as record_feed_outcome
 from newscrawl.items import ArticleItem
 from newscrawl.layout import Layout, Selectors
-from newscrawl.pages import is_cdn_challenge
+from newscrawl.non_articles import is_cdn_challenge
 from newscrawl.selection import Page
 from newscrawl.state import CrawlState
 

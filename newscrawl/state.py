@@ -279,7 +279,7 @@ def open_seen_store(settings: BaseSettings) -> SeenStore:
     """Redis when ``REDIS_URL`` is set (shared by all workers); else the SQLite file
     ``NEWSCRAWL_STATE`` names, or memory when that is empty."""
     if settings.get("REDIS_URL"):
-        from newscrawl.redis_scheduler import RedisSeenStore  # scrapy-redis only when used
+        from newscrawl.redis_backends import RedisSeenStore  # scrapy-redis only when used
 
         return RedisSeenStore.from_settings(settings)
     path = settings.get("NEWSCRAWL_STATE")

@@ -204,7 +204,7 @@ def test_crawlall_on_a_full_disk_fails_then_a_rerun_completes_exactly_once(tmp_p
     """The disk fills up at the 3rd JSON line of the process (all four spiders share it)."""
     from test_exactly_once import crash_extensions, feed_lines
 
-    from newscrawl.fixtures import article_fixtures
+    from tests.fixture_pages import article_fixtures
 
     state, text_dir = tmp_path / "state.sqlite3", tmp_path / "text"
 

@@ -72,8 +72,8 @@ def test_journal_of_an_earlier_version_is_read(tmp_path: Path):
 
 def test_recovery_lists_each_interrupted_run_with_its_own_lines(tmp_path: Path):
     """Two runs killed while appending to one file: each manifest lists its own lines."""
-    from newscrawl.fixtures import make_spider
     from newscrawl.manifest import manifests_after
+    from tests.fixture_pages import make_spider
 
     state, feed = tmp_path / "state.sqlite3", tmp_path / "all.jsonl"
     lines = [
