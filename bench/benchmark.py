@@ -44,8 +44,8 @@ from bench.profile import breakdown, load_stats, top_functions
 from newscrawl.article import find_article
 from newscrawl.discovery import read_url_list
 from newscrawl.extraction import extract_body
-from newscrawl.fixtures import make_spider
 from newscrawl.selection import Page
+from tests.fixture_pages import make_spider
 
 LARGE = 50_000
 

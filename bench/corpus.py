@@ -25,9 +25,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscrawl.fixtures import article_fixtures
 from newscrawl.selection import Page
 from newscrawl.text import to_persian_digits
+from tests.fixture_pages import article_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

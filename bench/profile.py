@@ -48,7 +48,7 @@ STAGES = (
     Stage("document rendering", (("newscrawl/document.py", "render_document"),), True),
     Stage(
         "charset check (CharsetCorrectionMiddleware)",
-        (("newscrawl/encoding.py", "process_response"),),
+        (("newscrawl/downloadermiddlewares/charset_correction.py", "process_response"),),
     ),
     Stage(
         "pipelines: dedupe, seen-store, durable commits",

@@ -51,14 +51,14 @@ from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.fallback import find_article as find_fallback_article
 from newscrawl.layout import SHARED_BODY_DROP, Layout, Selectors
-from newscrawl.notes import Note, Skip
-from newscrawl.pages import (
+from newscrawl.non_articles import (
     LISTING_MIN_ARTICLE_LINKS,
     has_soft_404_text,
     is_cdn_challenge,
     is_html,
     is_truncated,
 )
+from newscrawl.notes import Note, Skip
 from newscrawl.published import DATE_LABEL, choose_published, shown_date
 from newscrawl.selection import Page, node_text, xpath_of
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits

@@ -5,7 +5,7 @@ scheduler (a persistent request queue shared by all workers) and a shared duplic
 filter, and the seen-store lives in Redis. Without it nothing here is used.
 
 What this module adds to scrapy-redis, without forking it (the classes built on scrapy-redis
-and redis-py live in ``newscrawl/redis_scheduler.py``, imported only when ``REDIS_URL`` is set):
+and redis-py live in ``newscrawl/redis_backends.py``, imported only when ``REDIS_URL`` is set):
 
 - ``ArticleKeyDupeFilter``: the shared duplicate filter keys requests by the crawler's
   request fingerprinter (the article key, ``newscrawl.fingerprint``); scrapy-redis's own
@@ -39,7 +39,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.settings import BaseSettings
 
-from newscrawl.state import crawl_state
+from newscrawl.state import CrawlState
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +61,9 @@ def redis_mode_settings() -> dict[str, Any]:
     """The settings that switch a crawl to the shared Redis scheduler."""
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-        "SCHEDULER_QUEUE_CLASS": "newscrawl.redis_scheduler.ReliablePriorityQueue",
+        "SCHEDULER_QUEUE_CLASS": "newscrawl.redis_backends.ReliablePriorityQueue",
         "SCHEDULER_QUEUE_KEY": f"{KEY_PREFIX}:requests",
-        "DUPEFILTER_CLASS": "newscrawl.redis_scheduler.ArticleKeyDupeFilter",
+        "DUPEFILTER_CLASS": "newscrawl.redis_backends.ArticleKeyDupeFilter",
         "SCHEDULER_DUPEFILTER_KEY": f"{KEY_PREFIX}:dupefilter",
         "SCHEDULER_PERSIST": True,  # the queue outlives any one worker
         "SCHEDULER_SERIALIZER": "scrapy_redis.picklecompat",
@@ -108,7 +108,7 @@ class Leases:
         self.crawler = crawler
 
     @property
-    def queue(self) -> Any:  # newscrawl.redis_scheduler.ReliablePriorityQueue, or None
+    def queue(self) -> Any:  # newscrawl.redis_backends.ReliablePriorityQueue, or None
         engine = getattr(self.crawler, "engine", None)
         scheduler = engine.scheduler if engine is not None else None
         return getattr(scheduler, "queue", None)
@@ -161,7 +161,7 @@ class WorkerExtension:
     def item_done(self, item, response, spider, **kwargs) -> None:
         # After an output failure the article was not recorded (or was rolled back): another
         # worker is to fetch it, while this one stops (newscrawl.state.CrawlState.fail).
-        requeue = not crawl_state(self.crawler).writable
+        requeue = not CrawlState.of(self.crawler).writable
         self.leases.release(getattr(response, "request", None), requeue=requeue)
 
     def spider_idle(self, spider: Spider) -> None:

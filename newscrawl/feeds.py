@@ -19,7 +19,7 @@ from pathlib import Path
 from scrapy import Spider
 from scrapy.extensions.feedexport import FileFeedStorage
 
-from newscrawl.state import CrawlState, crawl_state, trim_partial_line, write_all
+from newscrawl.state import CrawlState, trim_partial_line, write_all
 
 
 class LineAtomicFile(io.RawIOBase):
@@ -91,7 +91,7 @@ class RefusedFile(io.RawIOBase):
 class LineAtomicFileFeedStorage(FileFeedStorage):
     def open(self, spider: Spider) -> io.RawIOBase:
         path = Path(self.path)
-        state = crawl_state(spider.crawler)
+        state = CrawlState.of(spider.crawler)
         if not state.writable:  # refused to start, or stopped writing
             return RefusedFile()
         handle = None

@@ -8,6 +8,9 @@ pages parsed, with a layout or the fallback) and, when the share is above
 ``NEWSCRAWL_FALLBACK_ALERT_SHARE`` (default 0.10), logs a WARNING "layout changed?" and sets
 the stat ``extract/layout_changed`` to 1. The share itself is always in
 ``extract/fallback_share`` when any article page was parsed.
+
+This is the one place that decides the alarm: the spidermon monitor "Layout fallback"
+(``newscrawl/monitors.py``, run after this extension) only reports the stat.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from scrapy.statscollectors import StatsCollector
 logger = logging.getLogger(__name__)
 
 DEFAULT_ALERT_SHARE = 0.10
+LAYOUT_CHANGED_STAT = "extract/layout_changed"
 
 
 def alert_share(settings: BaseSettings) -> float:
@@ -59,7 +63,7 @@ class LayoutWatchExtension:
         articles = self.stats.get_value("extract/articles")
         self.stats.set_value("extract/fallback_share", round(share, 4))
         if share > self.alert_share:
-            self.stats.set_value("extract/layout_changed", 1)
+            self.stats.set_value(LAYOUT_CHANGED_STAT, 1)
             logger.warning(
                 "%s: layout changed? %d of %d article pages (%.0f%%) matched none of its "
                 "layouts and were extracted from the whole page (alert above %.0f%%, "

@@ -55,16 +55,16 @@ RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newscrawl.middlewares.BackoffRetryMiddleware": 550,
-    # Scrapy's own, counting what they drop (newscrawl/downloads.py), at Scrapy's places.
+    "newscrawl.downloadermiddlewares.backoff_retry.BackoffRetryMiddleware": 550,
+    # Scrapy's own, counting what they drop (newscrawl/downloadermiddlewares/), same places.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "newscrawl.downloads.CountingMetaRefreshMiddleware": 580,
-    "newscrawl.downloads.CountingHttpCompressionMiddleware": 590,
-    "newscrawl.downloads.CountingRedirectMiddleware": 600,
+    "newscrawl.downloadermiddlewares.counted_redirects.CountingMetaRefreshMiddleware": 580,
+    "newscrawl.downloadermiddlewares.counted_decompression.CountingHttpCompressionMiddleware": 590,
+    "newscrawl.downloadermiddlewares.counted_redirects.CountingRedirectMiddleware": 600,
     # A page decoded with a wrong declared charset is decoded again (after decompression).
-    "newscrawl.encoding.CharsetCorrectionMiddleware": 585,
+    "newscrawl.downloadermiddlewares.charset_correction.CharsetCorrectionMiddleware": 585,
     # Only active in replay mode: after the HTTP cache (900), before the network.
     "newscrawl.replay.OfflineGuardMiddleware": 950,
     # Only with REDIS_URL: outermost, releases the lease of a download that failed for good.
@@ -135,6 +135,9 @@ EXTENSIONS = {
     # Scrapy's localhost control server (2.19+): unused here, it costs ~0.1 s of start-up
     # (aiohttp) and leaves a token file behind every killed crawl.
     "scrapy.extensions.remote_control.RemoteControl": None,
+    # The seen-store and run journal's owner (newscrawl/state.py): before Scrapy's feed
+    # exports (0), so that crash recovery reads the feed files before they are reopened.
+    "newscrawl.state.CrawlStateExtension": -100,
     # Only with REDIS_URL (scrapy-redis's setting): shared queue leases, idle close.
     "newscrawl.distributed.WorkerExtension": 300,
     # New and revised articles written out, for the summary line (newscrawl/summary.py).

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
@@ -40,9 +39,9 @@ from newscrawl.feed_links import feed_links
 from newscrawl.feed_links import record_outcome as record_feed_outcome
 from newscrawl.items import ArticleItem
 from newscrawl.layout import Layout, Selectors
-from newscrawl.pages import is_cdn_challenge
+from newscrawl.non_articles import is_cdn_challenge
 from newscrawl.selection import Page
-from newscrawl.state import CrawlState, crawl_state
+from newscrawl.state import CrawlState
 
 
 class NewsSpider(scrapy.Spider):
@@ -93,18 +92,12 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(crawler.settings)
-        # Opened once the add-ons have set the mode's seen-store, and before the feed exports
-        # open (and may truncate) their files, so that an interrupted earlier run is recovered
-        # from them first (newscrawl.state): connected now, this runs before their handler.
-        crawler.signals.connect(spider._open_crawl_state, signal=signals.spider_opened)
         return spider
-
-    def _open_crawl_state(self) -> None:
-        crawl_state(self.crawler)
 
     @property
     def crawl_state(self) -> CrawlState:
-        return crawl_state(self.crawler)
+        """The seen-store and run journal, opened by newscrawl.state.CrawlStateExtension."""
+        return CrawlState.of(self.crawler)
 
     def _configure(self, settings: BaseSettings) -> None:
         """Turn the spider arguments into Scrapy settings (still mutable here)."""

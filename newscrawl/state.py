@@ -33,9 +33,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
-from weakref import WeakKeyDictionary
 
+from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import file_uri_to_path
@@ -278,7 +279,7 @@ def open_seen_store(settings: BaseSettings) -> SeenStore:
     """Redis when ``REDIS_URL`` is set (shared by all workers); else the SQLite file
     ``NEWSCRAWL_STATE`` names, or memory when that is empty."""
     if settings.get("REDIS_URL"):
-        from newscrawl.redis_scheduler import RedisSeenStore  # scrapy-redis only when used
+        from newscrawl.redis_backends import RedisSeenStore  # scrapy-redis only when used
 
         return RedisSeenStore.from_settings(settings)
     path = settings.get("NEWSCRAWL_STATE")
@@ -286,7 +287,20 @@ def open_seen_store(settings: BaseSettings) -> SeenStore:
 
 
 class CrawlState:
-    """The state one crawler (one spider run) works with."""
+    """The state one crawler (one spider run) works with. ``CrawlStateExtension`` creates
+    and closes it; the spider, the pipelines and the feed storage read it with
+    ``CrawlState.of(crawler)``."""
+
+    @staticmethod
+    def of(crawler: Crawler) -> CrawlState:
+        """The state ``CrawlStateExtension`` opened for ``crawler`` (on ``spider_opened``)."""
+        state = getattr(crawler, "crawl_state", None)
+        if state is None:
+            raise RuntimeError(
+                "no crawl state: newscrawl.state.CrawlStateExtension is not in EXTENSIONS,"
+                " or the spider is not open yet"
+            )
+        return state
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -510,12 +524,39 @@ class CrawlState:
         return True
 
 
-_STATES: WeakKeyDictionary[Crawler, CrawlState] = WeakKeyDictionary()
+class CrawlStateExtension:
+    """The one owner of a crawler's ``CrawlState``: opens it on ``spider_opened`` and
+    closes it on ``spider_closed``; everything else reads it with ``CrawlState.of``.
 
+    Listed in ``EXTENSIONS`` before Scrapy's feed exports (order 0), so that its handlers
+    run before theirs: an interrupted earlier run is recovered from the feed files before
+    they are opened (and maybe truncated), and the last batch is committed before they are
+    closed. It opens once the add-ons have set the mode's seen-store. A crawl refused at
+    the start (low disk space, an unwritable store) is closed from here."""
 
-def crawl_state(crawler: Crawler) -> CrawlState:
-    """The crawler's state, created (and interrupted runs recovered) on first use."""
-    state = _STATES.get(crawler)
-    if state is None:
-        state = _STATES[crawler] = CrawlState(crawler)
-    return state
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlStateExtension:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def open(self) -> CrawlState:
+        """Open the crawler's state (recovering interrupted runs first)."""
+        state = CrawlState(self.crawler)
+        self.crawler.crawl_state = state
+        return state
+
+    def spider_opened(self, spider) -> None:
+        state = self.open()
+        if state.refusal:
+            logger.error("%s does not start: %s", state.spider_name, state.refusal)
+            raise CloseSpider(state.refusal_reason)
+
+    def spider_closed(self, spider, reason: str) -> None:
+        state = getattr(self.crawler, "crawl_state", None)
+        if state is not None:
+            state.close()

@@ -10,43 +10,38 @@ passed on or recorded: the crawl is stopping.
 
 from __future__ import annotations
 
-import logging
-
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.exceptions import DropItem
 
 from newscrawl.document import content_hash
 from newscrawl.items import SCHEMA_VERSION
-from newscrawl.state import CrawlState, crawl_state
-
-logger = logging.getLogger(__name__)
+from newscrawl.state import CrawlState
 
 
 class DedupePipeline:
     """Its drops are ordinary outcomes, logged at INFO (Scrapy logs a DropItem at WARNING
     unless told), and counted in the summary line (newscrawl/summary.py)."""
 
-    def __init__(self, crawler: Crawler, state: CrawlState) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.state = state
         # Articles passed on but not yet written out, by key: a second copy arriving
         # meanwhile is a duplicate too.
         self.in_flight: dict[tuple[str, str], int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        pipeline = cls(crawler, crawl_state(crawler))
+        pipeline = cls(crawler)
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(pipeline.item_not_written, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.item_failed, signal=signals.item_error)
         return pipeline
 
-    def open_spider(self) -> None:
-        if self.state.refusal:
-            logger.error("%s does not start: %s", self.state.spider_name, self.state.refusal)
-            raise CloseSpider(self.state.refusal_reason)
+    @property
+    def state(self) -> CrawlState:
+        """Opened after the pipelines (newscrawl.state.CrawlStateExtension), hence read here."""
+        return CrawlState.of(self.crawler)
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -102,6 +97,3 @@ class DedupePipeline:
         """A later pipeline raised: the article is not written, and the crawl had an error."""
         self.crawler.stats.inc_value("item/errors")
         self.item_not_written(item, response, spider)
-
-    def close_spider(self) -> None:
-        self.state.close()

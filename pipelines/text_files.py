@@ -25,7 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.manifest import previous_revision_file
-from newscrawl.state import FILE_MODE, CrawlState, crawl_state, write_all
+from newscrawl.state import FILE_MODE, CrawlState, write_all
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +71,19 @@ def keep_previous_revision(path: Path, revision: int) -> Path | None:
 
 
 class TextFilePipeline:
-    def __init__(self, crawler: Crawler, root: Path, state: CrawlState) -> None:
+    def __init__(self, crawler: Crawler, root: Path) -> None:
         self.crawler = crawler
         self.root = root
-        self.state = state
-        self.outputs = state.outputs  # fsynced in batches before articles are recorded as seen
+
+    @property
+    def state(self) -> CrawlState:
+        """Opened after the pipelines (newscrawl.state.CrawlStateExtension), hence read here."""
+        return CrawlState.of(self.crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TextFilePipeline:
         root = Path(crawler.settings.get("NEWSCRAWL_TEXT_DIR"))
-        return cls(crawler, root, crawl_state(crawler))
+        return cls(crawler, root)
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -95,8 +98,9 @@ class TextFilePipeline:
         except OSError as error:
             self.state.fail(f"text file {path}", error)
             raise DropItem(f"{path} not written: {error}", log_level="DEBUG") from error
-        self.outputs.written(path)
+        # Fsynced in batches, before the articles are recorded as seen.
+        self.state.outputs.written(path)
         if kept is not None:
-            self.outputs.written(kept)
+            self.state.outputs.written(kept)
         self.crawler.stats.inc_value("text_files/written")
         return item

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import runpy
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,21 +14,32 @@ from scrapy.responsetypes import responsetypes
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
-# Shared with the quality report (python -m newscrawl.quality).
-from newscrawl import fixtures as shared_fixtures
-from newscrawl.fixtures import ArticleFixture, make_spider, page_response, saved_pages
 from newscrawl.replay import SavedPage
 from newscrawl.settings import FEED_EXPORT_FIELDS
+
+# Shared with the quality report (python -m bench.quality).
+from tests import fixture_pages as shared_fixtures
+from tests.fixture_pages import ArticleFixture, make_spider, page_response, saved_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 OUTLETS = ("borna", "kayhan", "mashregh", "tasnim")
 
 
+# The bad-input pages (a replay source of the Kayhan spider), derived from a good Kayhan page
+# by tests/fixtures/bad/derive.py, byte for byte the same each time: built for the session,
+# outside the source tree, not kept in the repository. Named, not created, at import: crawl
+# subprocesses import test modules too (a monitor action of test_monitors), and this one.
+BAD_PAGES = Path(tempfile.gettempdir()) / f"newscrawl-bad-pages-{os.getpid()}" / "kayhan"
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """The bad-input pages are derived from a good Kayhan page (tests/fixtures/bad/derive.py),
-    byte for byte the same each time: built here, not kept in the repository."""
-    runpy.run_path(str(FIXTURES / "bad" / "derive.py"), run_name="__main__")
+    shutil.rmtree(BAD_PAGES.parent, ignore_errors=True)
+    runpy.run_path(str(FIXTURES / "bad" / "derive.py"))["main"](BAD_PAGES)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(BAD_PAGES.parent, ignore_errors=True)
 
 
 SPIDERS = SpiderLoader.from_settings(get_project_settings())

@@ -144,7 +144,7 @@ class DiskFullExtension:
     def _fail_redis(self) -> None:
         from redis.exceptions import ResponseError
 
-        from newscrawl.redis_scheduler import RedisSeenStore
+        from newscrawl.redis_backends import RedisSeenStore
 
         real_write = RedisSeenStore._write
         extension = self

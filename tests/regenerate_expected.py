@@ -26,13 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newscrawl.article import Skip, parse_response  # noqa: E402
-from newscrawl.fixtures import (  # noqa: E402
+from newscrawl.settings import FEED_EXPORT_FIELDS  # noqa: E402
+from tests.fixture_pages import (  # noqa: E402
     expected_of,
     outlet_directories,
     page_response,
     saved_html_pages,
 )
-from newscrawl.settings import FEED_EXPORT_FIELDS  # noqa: E402
 
 # The fields an expected item holds: every exported field but the document, the fetch's own
 # metadata and what the pipelines add.

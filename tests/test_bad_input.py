@@ -9,16 +9,16 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, assert_item_matches, make_response
+from conftest import BAD_PAGES, FIXTURES, assert_item_matches, make_response
 from crawl_helpers import run_crawl
 
 from newscrawl.article import without_repeats
-from newscrawl.encoding import CharsetCorrectionMiddleware
-from newscrawl.fixtures import make_spider, page_response
+from newscrawl.downloadermiddlewares.charset_correction import CharsetCorrectionMiddleware
 from newscrawl.replay import MANIFEST_NAME, load_response, read_manifest
 from pipelines.text_files import TextFilePipeline
+from tests.fixture_pages import make_spider, page_response
 
-BAD = FIXTURES / "bad" / "kayhan"
+BAD = BAD_PAGES
 PAGES = list(read_manifest(BAD / MANIFEST_NAME))
 GOOD = json.loads((FIXTURES / "kayhan" / "260941.json").read_text(encoding="utf-8"))
 

@@ -7,8 +7,8 @@ from conftest import OUTLETS, article_fixtures, fixture_response, make_spider
 
 from newscrawl.article import find_article, match_layout
 from newscrawl.extraction import extract_paragraphs
-from newscrawl.fixtures import page_response
 from newscrawl.selection import Page
+from tests.fixture_pages import page_response
 
 
 def matching_layouts(spider, response) -> list[str]:

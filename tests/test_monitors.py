@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, OUTLETS
+from conftest import FIXTURES, OUTLETS, make_spider
 from crawl_helpers import run_crawl
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
@@ -19,8 +19,9 @@ from spidermon import Action, MonitorRunner, MonitorSuite
 
 # The module, not its monitors: pytest would collect them (they are unittest test cases).
 from newscrawl import monitors
-from newscrawl.fixtures import article_fixtures
+from newscrawl.layout_watch import LayoutWatchExtension
 from newscrawl.monitors import ERROR_LOG_STAT, SpiderErrorLogCount
+from tests.fixture_pages import article_fixtures
 
 ALL_MONITORS = 6
 FALLBACK_FAILURE = "Layout fallback/share within NEWSCRAWL_FALLBACK_ALERT_SHARE"
@@ -66,19 +67,34 @@ def test_articles_out_rule(stats, fails):
     ("stats", "fails"),
     [
         ({}, False),
-        ({"extract/articles": 10, "extract/fallback": 1}, False),  # at the threshold, 0.10
-        ({"extract/articles": 10, "extract/fallback": 2}, True),
+        ({"extract/articles": 10, "extract/fallback": 1, "extract/fallback_share": 0.1}, False),
+        (
+            {
+                "extract/articles": 10,
+                "extract/fallback": 2,
+                "extract/fallback_share": 0.2,
+                "extract/layout_changed": 1,
+            },
+            True,
+        ),
     ],
 )
 def test_layout_fallback_rule(stats, fails):
     assert bool(failed_monitors(monitors.LayoutFallbackMonitor, stats)) is fails
 
 
-def test_layout_fallback_threshold_is_the_layout_watch_setting():
-    stats = {"extract/articles": 10, "extract/fallback": 2}
-    assert not failed_monitors(
-        monitors.LayoutFallbackMonitor, stats, NEWSCRAWL_FALLBACK_ALERT_SHARE=0.5
-    )
+@pytest.mark.parametrize(("share", "alarm"), [(0.5, False), (0.1, True)])
+def test_layout_fallback_reports_the_layout_watch_alarm_and_decides_nothing(share, alarm):
+    """One place decides (newscrawl/layout_watch.py, with its setting); the monitor fails
+    exactly when that extension raised the alarm, whatever the monitor's own settings."""
+    spider = make_spider("kayhan", NEWSCRAWL_FALLBACK_ALERT_SHARE=share)
+    stats = spider.crawler.stats
+    stats.set_value("extract/articles", 10)
+    stats.set_value("extract/fallback", 2)
+    LayoutWatchExtension.from_crawler(spider.crawler).spider_closed(spider, "finished")
+    assert (stats.get_value("extract/layout_changed") == 1) is alarm
+    failed = failed_monitors(monitors.LayoutFallbackMonitor, stats.get_stats())
+    assert bool(failed) is alarm
 
 
 @pytest.mark.parametrize(

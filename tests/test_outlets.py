@@ -14,9 +14,9 @@ from conftest import (
     make_spider,
 )
 
+from bench.quality import token_scores
 from newscrawl.article import FALLBACK, parse_response
-from newscrawl.fixtures import expected_of, non_article_pages, page_response, saved_html_pages
-from newscrawl.quality import token_scores
+from tests.fixture_pages import expected_of, non_article_pages, page_response, saved_html_pages
 from tests.regenerate_expected import EXPECTED_FIELDS
 
 ARTICLES = article_fixtures()

@@ -78,7 +78,7 @@ def test_an_article_whose_line_failed_is_not_recorded_as_seen(tmp_path, monkeypa
     handle.write(line("2"))  # what the feed exports do on item_scraped, before the store
     pipeline.item_scraped(second, None, None)
     monkeypatch.undo()
-    pipeline.close_spider()
+    spider.crawl_state.close()  # as CrawlStateExtension does on spider_closed
     store = SQLiteSeenStore(tmp_path / "state.sqlite3")
     assert store.get(("kayhan", "1")) is None  # rolled back: written since the last commit
     assert store.get(("kayhan", "2")) is None
@@ -204,7 +204,7 @@ def test_crawlall_on_a_full_disk_fails_then_a_rerun_completes_exactly_once(tmp_p
     """The disk fills up at the 3rd JSON line of the process (all four spiders share it)."""
     from test_exactly_once import crash_extensions, feed_lines
 
-    from newscrawl.fixtures import article_fixtures
+    from tests.fixture_pages import article_fixtures
 
     state, text_dir = tmp_path / "state.sqlite3", tmp_path / "text"
 

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from newscrawl.article import fallback_drop
 from newscrawl.dates import MONTHS, TEHRAN, DateError, format_published, parse_published
 from newscrawl.extraction import extract_body
-from newscrawl.fixtures import make_spider
 from newscrawl.spider import NewsSpider
 from newscrawl.text import ZWNJ, normalize_line, normalize_paragraphs
 from spiders.kayhan import KayhanSpider
+from tests.fixture_pages import make_spider
 
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

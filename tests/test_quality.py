@@ -8,8 +8,8 @@ import sys
 import pytest
 from conftest import FIXTURES, OUTLETS, ROOT, article_fixtures
 
-from newscrawl import quality
-from newscrawl.quality import (
+from bench import quality
+from bench.quality import (
     EXACT_FIELDS,
     EXTRACTORS,
     OVERALL,
@@ -98,7 +98,7 @@ def test_command_prints_the_table(capsys):
 
 def test_command_line_markdown_table():
     done = subprocess.run(
-        [sys.executable, "-m", "newscrawl.quality", "tests/fixtures", "--markdown"],
+        [sys.executable, "-m", "bench.quality", "tests/fixtures", "--markdown"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -14,9 +14,9 @@ import markup_mutations
 import pytest
 from conftest import SPIDERS, article_fixtures
 
+from bench.quality import found_leaks, mutation_differences, token_scores, without_layouts
 from newscrawl.article import FALLBACK, parse_response
-from newscrawl.fixtures import page_response
-from newscrawl.quality import found_leaks, mutation_differences, token_scores, without_layouts
+from tests.fixture_pages import page_response
 
 ARTICLES = article_fixtures()
 FALLBACK_MIN_F1 = 0.90

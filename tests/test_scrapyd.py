@@ -19,7 +19,7 @@ import pytest
 from crawl_helpers import ROOT, checked_items, crawl_env
 
 from bench.distributed import free_port
-from newscrawl.fixtures import article_fixtures
+from tests.fixture_pages import article_fixtures
 
 pytest.importorskip("scrapyd", reason="scrapyd is not installed (pip install -r requirements.txt)")
 pytest.importorskip(

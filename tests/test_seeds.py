@@ -12,7 +12,7 @@ import pytest
 from conftest import article_fixtures, make_spider
 from scrapy.http import HtmlResponse
 
-from newscrawl.fixtures import page_response
+from tests.fixture_pages import page_response
 
 SEEDS = Path(__file__).parent / "seeds"
 

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from parsel import Selector
 
-from newscrawl.fixtures import page_response
 from newscrawl.layout import ARTICLE_BLOCKS, SHARED_BODY_DROP
 from newscrawl.selection import Page, compile_selector
+from tests.fixture_pages import page_response
 
 
 def parsel_nodes(selector: Selector, query: str) -> list:

@@ -4,6 +4,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from newscrawl.seen import SQLiteSeenStore
 from newscrawl.state import JournalRun, RunJournal, complete_lines
 
@@ -70,8 +72,8 @@ def test_journal_of_an_earlier_version_is_read(tmp_path: Path):
 
 def test_recovery_lists_each_interrupted_run_with_its_own_lines(tmp_path: Path):
     """Two runs killed while appending to one file: each manifest lists its own lines."""
-    from newscrawl.fixtures import make_spider
     from newscrawl.manifest import manifests_after
+    from tests.fixture_pages import make_spider
 
     state, feed = tmp_path / "state.sqlite3", tmp_path / "all.jsonl"
     lines = [
@@ -96,3 +98,16 @@ def test_recovery_lists_each_interrupted_run_with_its_own_lines(tmp_path: Path):
     ]
     assert all(m["interrupted"] for m in runs)
     assert feed.read_text(encoding="utf-8").endswith(lines[4] + "\n")  # cut-off line gone
+
+
+def test_the_crawl_state_is_only_read_from_the_crawler_its_extension_opened_it_on():
+    from scrapy.crawler import Crawler
+
+    from newscrawl.state import CrawlState, CrawlStateExtension
+    from spiders.kayhan import KayhanSpider
+
+    crawler = Crawler(KayhanSpider, {"NEWSCRAWL_STATE": "", "NEWSCRAWL_MIN_FREE_MB": 0})
+    with pytest.raises(RuntimeError, match="CrawlStateExtension"):
+        CrawlState.of(crawler)  # nothing else creates it
+    opened = CrawlStateExtension(crawler).open()
+    assert CrawlState.of(crawler) is opened

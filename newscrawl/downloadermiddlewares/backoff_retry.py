@@ -1,4 +1,4 @@
-"""Downloader middlewares shared by all spiders."""
+"""Retries with exponential backoff (a downloader middleware shared by all spiders)."""
 
 from __future__ import annotations
 

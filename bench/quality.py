@@ -1,6 +1,6 @@
 """Extraction quality, measured on the saved fixture pages, side by side with two baselines.
 
-    python -m newscrawl.quality tests/fixtures [--markdown]
+    python -m bench.quality tests/fixtures [--markdown]
 
 For every article fixture (``<code>.html`` with its expected ``<code>.json``) the outlet's
 spider parses the page (``parse_article``, as in a crawl) and its item is compared with the
@@ -42,7 +42,8 @@ from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
 from newscrawl.article import Skip, parse_response
-from newscrawl.fixtures import (
+from newscrawl.text import normalize_line
+from tests.fixture_pages import (
     ArticleFixture,
     article_fixtures,
     make_spider,
@@ -50,7 +51,6 @@ from newscrawl.fixtures import (
     outlet_directories,
     page_response,
 )
-from newscrawl.text import normalize_line
 
 SPIDER, TRAFILATURA, READABILITY = "spider", "trafilatura", "readability"
 EXTRACTORS = (SPIDER, TRAFILATURA, READABILITY)
@@ -456,7 +456,7 @@ def format_table(rows: list[list[str]], *, markdown: bool) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m newscrawl.quality",
+        prog="python -m bench.quality",
         description="Extraction quality of the spiders on the saved fixture pages, "
         "beside plain trafilatura and readability-lxml.",
     )

@@ -1,5 +1,5 @@
 """Saved fixture pages (``tests/fixtures/<outlet>/``, see its README) and spiders to parse
-them offline: shared by the tests and the quality report (``newscrawl.quality``).
+them offline: shared by the tests and the quality report (``bench.quality``).
 
 An outlet's fixture directory is named after its spider and holds a ``manifest.tsv``. An
 article page ``<code>.html`` has its expected item beside it in ``<code>.json``; every other
@@ -21,6 +21,7 @@ from scrapy.utils.project import get_project_settings
 
 from newscrawl.replay import MANIFEST_NAME, SavedPage, load_response, read_manifest
 from newscrawl.spider import NewsSpider
+from newscrawl.state import CrawlStateExtension
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,20 @@ def page_response(url: str, page: SavedPage) -> Response:
     return load_response(url, page).replace(request=Request(url))
 
 
-def make_spider(name: str, **settings: Any) -> NewsSpider:
+def make_spider(name: str, *, open_state: bool = True, **settings: Any) -> NewsSpider:
     """A spider ``name`` with the project's settings (plus ``settings``), built by a crawler
-    that is never started: callers call its callbacks directly; its stats are in memory, and
-    so is its seen-store unless ``NEWSCRAWL_STATE`` is given (the project's state file
-    belongs to real crawls: what they saw must not change what a test parses)."""
+    that is never started: callers call its callbacks (and the pipelines) directly; its stats
+    are in memory, and so is its seen-store unless ``NEWSCRAWL_STATE`` is given (the project's
+    state file belongs to real crawls: what they saw must not change what a test parses).
+    Its crawl state is opened as ``CrawlStateExtension`` opens it when a crawl starts (unless
+    ``open_state`` is false: nothing is then created on disk); close it with
+    ``spider.crawl_state.close()``."""
     project = get_project_settings()
     project.setdict({"NEWSCRAWL_STATE": "", **settings}, priority="cmdline")
     spidercls = SpiderLoader.from_settings(project).load(name)
     crawler = Crawler(spidercls, project)
     crawler.stats = MemoryStatsCollector(crawler)
-    return spidercls.from_crawler(crawler)
+    spider = spidercls.from_crawler(crawler)
+    if open_state:
+        CrawlStateExtension(crawler).open()
+    return spider
