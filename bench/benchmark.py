@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -39,7 +39,16 @@ import lxml.html
 import trafilatura
 
 from bench import OUTLET_VARIABLE
-from bench.corpus import OUTLETS, ROOT, CorpusInfo, build_corpus, count_lines, iter_pages
+from bench.corpus import (
+    CHROME,
+    NO_CHROME,
+    OUTLETS,
+    ROOT,
+    CorpusInfo,
+    build_corpus,
+    count_lines,
+    iter_pages,
+)
 from bench.profile import breakdown, load_stats, top_functions
 from newscrawl.extraction import extract_body
 from newscrawl.fixtures import make_spider
@@ -187,16 +196,33 @@ class Baseline:
     trafilatura_cpu: float
     container_pages: int  # pages where a declared layout found the article container
     container_cpu: float  # the spider's extraction on that container alone
+    kilobytes: float = 0.0  # of the pages' HTML (UTF-8)
+    # Per outlet: [pages, plain trafilatura CPU seconds, KB], to tell which pages were measured.
+    per_outlet: dict[str, list[float]] = field(default_factory=dict)
+
+    def trafilatura_line(self) -> str:
+        """Plain trafilatura's cost per page and per KB, in all and per outlet."""
+        parts = [
+            f"{o} {ms(cpu, int(n)):.0f} ms/{kb / n:.0f} KB"
+            for o, (n, cpu, kb) in self.per_outlet.items()
+        ]
+        return (
+            f"plain trafilatura on these pages: {ms(self.trafilatura_cpu, self.pages):.1f} ms a "
+            f"page, {1000 * self.trafilatura_cpu / self.kilobytes:.3f} ms a KB "
+            f"({self.kilobytes / self.pages:.0f} KB a page; {', '.join(parts)})"
+        )
 
 
 def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
     """On every ``every``-th page: lxml parse alone, plain whole-page trafilatura, and the
     spider's extraction on the article container (found by the outlet's layouts, untimed)."""
     pages = containers = 0
-    parse_cpu = traf_cpu = container_cpu = 0.0
+    parse_cpu = traf_cpu = container_cpu = kilobytes = 0.0
+    per_outlet: dict[str, list[float]] = {}
     number = 0
     for outlet in corpus.pages:
         spider = make_spider(outlet)
+        mine = per_outlet.setdefault(outlet, [0, 0.0, 0.0])
         for _, html in iter_pages(corpus.warc(outlet)):
             number += 1
             if (number - 1) % every:
@@ -209,13 +235,18 @@ def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
             parse_cpu += parsed - started
             traf_cpu += done - parsed
             pages += 1
+            size = len(html.encode("utf-8")) / 1024
+            kilobytes += size
+            mine[0] += 1
+            mine[1] += done - parsed
+            mine[2] += size
             found = spider.detect_layout(Page(root))
             if found is not None:
                 started = time.process_time()
                 extract_body(found.container, found.layout.drop_xpaths)
                 container_cpu += time.process_time() - started
                 containers += 1
-    return Baseline(pages, parse_cpu, traf_cpu, containers, container_cpu)
+    return Baseline(pages, parse_cpu, traf_cpu, containers, container_cpu, kilobytes, per_outlet)
 
 
 def profile_crawls(corpus: CorpusInfo, work: Path, pages: int) -> tuple[list[Path], int]:
@@ -290,13 +321,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-floors", action="store_true", help="skip the floor crawls")
     parser.add_argument("--reuse-corpus", action="store_true", help="keep an existing corpus")
+    parser.add_argument(
+        "--plain-fixtures",
+        action="store_true",
+        help="pages as the fixtures are, without the chrome of real pages (bench/chrome.py)",
+    )
     args = parser.parse_args(argv)
     pages = LARGE if args.large else args.pages
     outlets = tuple(o.strip() for o in args.outlets.split(",") if o.strip())
     work: Path = args.work.resolve()
-    corpus_dir = work / f"corpus-{pages}-{'-'.join(outlets)}"
+    kind = "plain" if args.plain_fixtures else "chrome"
+    corpus_dir = work / f"corpus-{pages}-{'-'.join(outlets)}-{kind}"
 
-    print(f"# newscrawl replay benchmark: {pages:,} pages, outlets {', '.join(outlets)}")
+    print(f"# newscrawl replay benchmark: {pages:,} pages ({kind}), outlets {', '.join(outlets)}")
     print(
         f"# {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, Python "
         f"{platform.python_version()}, trafilatura {trafilatura.__version__}"
@@ -307,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus: reusing {corpus_dir}")
     else:
         started = time.perf_counter()
-        corpus = build_corpus(corpus_dir, pages, outlets, seed=args.seed)
+        chrome = NO_CHROME if args.plain_fixtures else CHROME
+        corpus = build_corpus(corpus_dir, pages, outlets, seed=args.seed, chrome=chrome)
         meta.write_text(json.dumps({"pages": corpus.pages}))
         size = sum(corpus.warc(o).stat().st_size for o in corpus.pages)
         print(
@@ -354,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'lxml.html.fromstring(whole page) alone':50} {parse_ms:8.2f}")
     print(f"{'extraction on the article container alone':50} {container_ms:8.2f}")
     print(f"pipeline vs plain trafilatura: {traf_ms / pipeline_ms:.2f}x less CPU (target >= 5x)")
+    print(base.trafilatura_line())
     print(f"pipeline vs parse only:        {pipeline_ms / parse_ms:.1f}x the parse")
     print(
         f"throughput: {total_pages / wall:.0f} pages/s wall with one crawl process at a time "

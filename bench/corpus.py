@@ -25,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from bench.chrome import Chrome
 from newscrawl.fixtures import article_fixtures
 from newscrawl.selection import Page
 from newscrawl.text import to_persian_digits
@@ -36,6 +37,15 @@ OUTLETS = ("borna", "kayhan", "mashregh", "tasnim")
 FIRST_CODE = 50_000_000
 _MARKER = "bench-paragraph-slot"
 _SLOT = re.compile(rf"<!--{_MARKER}-->")
+# The chrome each outlet's pages get (bench/chrome.py), so that plain trafilatura costs on
+# them what it costs on real pages of that outlet (see bench/README.md for the figures).
+CHROME: dict[str, Chrome] = {
+    "borna": Chrome(link_boxes=2, wrapper_depth=4, menu_links=100, inline_css_kb=2),
+    "kayhan": Chrome(link_boxes=8, wrapper_depth=8, comments=20, menu_links=600, inline_css_kb=0),
+    "mashregh": Chrome(link_boxes=6, wrapper_depth=6, comments=10, menu_links=300, inline_css_kb=2),
+    "tasnim": Chrome(link_boxes=6, wrapper_depth=6, comments=10, menu_links=300, inline_css_kb=2),
+}
+NO_CHROME: dict[str, Chrome] = {}
 
 
 @dataclass(frozen=True)
@@ -76,15 +86,33 @@ def count_lines(paths: list[Path]) -> int:
     return total
 
 
-def load_templates(outlets: tuple[str, ...] = OUTLETS) -> list[PageTemplate]:
-    """The article fixtures (pages with an expected ``<code>.json``) of ``outlets``."""
+def text_words(outlets: tuple[str, ...] = OUTLETS) -> list[str]:
+    """The words of the article fixtures' paragraphs, in order: text for added chrome."""
+    words: list[str] = []
+    for outlet in outlets:
+        for fixture in article_fixtures(FIXTURES / outlet):
+            root = lxml.html.fromstring(fixture.page.path.read_bytes())
+            for paragraph in root.iter("p"):
+                words += paragraph.text_content().split()
+    return words
+
+
+def load_templates(
+    outlets: tuple[str, ...] = OUTLETS, chrome: dict[str, Chrome] = CHROME
+) -> list[PageTemplate]:
+    """The article fixtures (pages with an expected ``<code>.json``) of ``outlets``, each
+    with its outlet's ``chrome`` added (none for an outlet not in it)."""
     loader = SpiderLoader.from_settings(get_project_settings())
+    words = text_words() if chrome else []
+    rng = random.Random(0)
     templates = []
     for outlet in outlets:
         selectors = _body_selectors(loader.load(outlet))
         for fixture in article_fixtures(FIXTURES / outlet):
             page = fixture.page
             html = page.path.read_text(encoding="utf-8")
+            if outlet in chrome:
+                html = chrome[outlet].apply(html, words, rng)
             between, paragraphs = _split_paragraphs(html, selectors)
             content_type = page.content_type or "text/html; charset=utf-8"
             code = fixture.expected["code"]
@@ -138,10 +166,15 @@ class CorpusInfo:
 
 
 def build_corpus(
-    directory: Path, pages: int, outlets: tuple[str, ...] = OUTLETS, seed: int = 1
+    directory: Path,
+    pages: int,
+    outlets: tuple[str, ...] = OUTLETS,
+    seed: int = 1,
+    chrome: dict[str, Chrome] = CHROME,
 ) -> CorpusInfo:
-    """Write ``pages`` varied article pages, round-robin over the fixtures of ``outlets``."""
-    templates = _interleaved(load_templates(outlets))
+    """Write ``pages`` varied article pages, round-robin over the fixtures of ``outlets``
+    (with ``chrome`` added: ``NO_CHROME`` for the fixtures as they are)."""
+    templates = _interleaved(load_templates(outlets, chrome))
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     files = {o: directory / f"{o}.warc.gz" for o in outlets}

@@ -10,7 +10,7 @@ from crawl_helpers import run_crawl
 from scrapy import Request
 
 from bench.benchmark import run_baselines
-from bench.corpus import FIRST_CODE, build_corpus, iter_pages, load_templates
+from bench.corpus import CHROME, FIRST_CODE, NO_CHROME, build_corpus, iter_pages, load_templates
 from newscrawl.replay import ReplayStorage
 from newscrawl.text import to_persian_digits
 
@@ -74,3 +74,24 @@ def test_baselines_time_the_container_of_every_page(tmp_path: Path):
     # figure is over the same pages as plain trafilatura's.
     assert baseline.pages == baseline.container_pages == PAGES
     assert baseline.trafilatura_cpu > 0 and baseline.container_cpu > 0
+
+
+def test_chrome_is_added_after_the_article_and_plain_fixtures_keep_none(tmp_path: Path):
+    plain = {t.code: t for t in load_templates(("kayhan",), NO_CHROME)}
+    chrome = CHROME["kayhan"]
+    for template in load_templates(("kayhan",)):
+        bare = plain[template.code]
+        assert template.paragraphs == bare.paragraphs
+        page, fixture = "".join(template.between), "".join(bare.between)
+        # The fixture up to its </body> (but its inline CSS), then the chrome.
+        kept = _without_styles(fixture[: fixture.rfind("</body>")])
+        assert _without_styles(page).startswith(kept)
+        added = _without_styles(page)[len(kept) :]
+        assert added.count('<li class="menu-item">') == chrome.menu_links
+        assert added.count('<section class="box">') == chrome.link_boxes
+        assert added.count('<div class="comment-item') == chrome.comments
+        assert "<h1" not in added
+
+
+def _without_styles(html: str) -> str:
+    return re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.S)
