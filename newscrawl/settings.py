@@ -109,10 +109,12 @@ NEWSCRAWL_STATS_FILE = ""
 # "layout changed?" (a WARNING and the stat extract/layout_changed) when more than this share
 # of an outlet's article pages matched none of its layouts (newscrawl/layout_watch.py).
 NEWSCRAWL_FALLBACK_ALERT_SHARE = 0.10
+# Scrapy's localhost control server (2.19+): unused here, it costs ~0.15 s of start-up
+# (aiohttp) and leaves a token file behind every killed crawl. Switched off by its setting,
+# not by None in EXTENSIONS: Scrapy imports every key listed there (the spider then leaves
+# it out of EXTENSIONS_BASE unimported, newscrawl/spider.py).
+REMOTE_CONTROL_ENABLED = False
 EXTENSIONS = {
-    # Scrapy's localhost control server (2.19+): unused here, it costs ~0.1 s of start-up
-    # (aiohttp) and leaves a token file behind every killed crawl.
-    "scrapy.extensions.remote_control.RemoteControl": None,
     # Only with REDIS_URL (scrapy-redis's setting): shared queue leases, idle close.
     "newscrawl.distributed.WorkerExtension": 300,
     # Before the stats file (500), so that the file has its figures.

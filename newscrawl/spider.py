@@ -216,6 +216,9 @@ class NewsSpider(scrapy.Spider):
             settings.set(
                 "USER_AGENT", user_agent(settings.get("NEWSCRAWL_CONTACT")), priority="spider"
             )
+        for switch, name, path in _SWITCHED_COMPONENTS:
+            if not settings.getbool(switch):
+                _disable_unless_set(settings, name, path)
         if settings.get("REDIS_URL"):
             # Workers on any number of hosts share the queue, duplicate filter and
             # seen-store in Redis (newscrawl/distributed.py).
@@ -729,7 +732,7 @@ def _flag(value: str | None) -> bool:
 
 # Downloader middlewares that only shape a request for a server (authentication, timeout,
 # headers, User-Agent, cookies, proxy), by import path: disabling one does not import it
-# (cookies imports tldextract).
+# (see _disable_unless_set).
 _NETWORK_ONLY_MIDDLEWARES = tuple(
     f"scrapy.downloadermiddlewares.{path}"
     for path in (
@@ -748,14 +751,27 @@ _REFERER_MIDDLEWARE = "scrapy.spidermiddlewares.referer.RefererMiddleware"
 
 
 def _disable_unless_set(settings: BaseSettings, name: str, path: str) -> None:
-    """Disable component ``path`` in the component dict ``name`` unless it is listed there
-    already (by the project or the user), regardless of the setting's priority: Scrapy's
-    ``setdefault_in_component_priority_dict`` does this too, but takes the class, and
-    importing a middleware only to disable it is what this avoids."""
-    components = settings.getdict(name)
-    if path not in components:
-        components[path] = None
-        settings.set(name, components, priority=settings.getpriority(name) or 0)
+    """Leave component ``path`` out of the component dict ``name`` unless it is listed there
+    (by the project or the user): it is taken out of ``<name>_BASE``, Scrapy's defaults,
+    rather than set to None in ``name``, because Scrapy imports every key of ``name`` to
+    match import paths with classes, one set to None too (Scrapy's
+    ``setdefault_in_component_priority_dict`` takes the class: an import as well), and
+    importing a component only to disable it is what this avoids (cookies imports
+    tldextract, ~50 ms; RemoteControl aiohttp, ~150 ms)."""
+    if path in settings.getdict(name):
+        return
+    base_name = f"{name}_BASE"
+    base = settings.getdict(base_name)
+    if base.pop(path, None) is not None:
+        settings.set(base_name, base, priority=settings.getpriority(base_name) or 0)
+
+
+# Scrapy's components that are off unless their setting turns them on: left out of the
+# component dicts when off, so that they are not even imported (see _disable_unless_set).
+_SWITCHED_COMPONENTS = (
+    ("REMOTE_CONTROL_ENABLED", "EXTENSIONS", "scrapy.extensions.remote_control.RemoteControl"),
+    ("TELNETCONSOLE_ENABLED", "EXTENSIONS", "scrapy.extensions.telnet.TelnetConsole"),
+)
 
 
 # Print and AMP views of an article: the same article, another layout.
