@@ -121,8 +121,9 @@ EXTENSIONS = {
     "newscrawl.layout_watch.LayoutWatchExtension": 400,
     # spidermon's monitors at spider close (newscrawl/monitors.py), also before the stats
     # file so that it has their results; their error count is this spider's own (440).
-    "newscrawl.monitors.SpiderErrorLogCount": 440,
-    "spidermon.contrib.scrapy.extensions.Spidermon": 450,
+    "newscrawl.extensions.SpiderErrorLogCount": 440,
+    # spidermon's extension, imported only when SPIDERMON_ENABLED.
+    "newscrawl.extensions.Monitoring": 450,
     "newscrawl.extensions.StatsFileExtension": 500,
 }
 
