@@ -3,9 +3,10 @@
 Plugged into Scrapy's own HTTP-cache machinery: ``ReplayStorage`` is an ``HTTPCACHE_STORAGE``
 backend whose entries are WARC response records (``.warc`` / ``.warc.gz``, as written by
 warcio, ``-a record=`` or any standard tool) and hand-made fixtures listed in a
-``manifest.tsv`` (see tests/fixtures/README.md). A URL that is not saved is answered with a
-404 response and counted in the ``replay/miss`` stat (article pages also in
-``replay/miss_article``), as a missing page would be.
+``manifest.tsv`` (see tests/fixtures/README.md). A WARC's records are found through its
+CDXJ index (``<file>.cdxj``, written beside it once, newscrawl/warc_index.py). A URL that
+is not saved is answered with a 404 response and counted in the ``replay/miss`` stat
+(article pages also in ``replay/miss_article``), as a missing page would be.
 ``OfflineGuardMiddleware`` sits between the cache and the downloader and refuses anything
 that would still reach the network.
 """
@@ -31,6 +32,7 @@ from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
 from newscrawl.replay_index import ReplayIndex
+from newscrawl.warc_index import ensure_index, read_index
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,17 @@ def read_warc_index(warc: Path) -> Iterator[tuple[str, SavedPage]]:
                 yield url, SavedPage(warc, offset, status, None, length)
 
 
+def read_saved_pages(warc: Path) -> Iterator[tuple[str, SavedPage]]:
+    """The response records of ``warc``, from its CDXJ index (written first if it has
+    none, see newscrawl/warc_index.py), else by reading the WARC itself."""
+    index = ensure_index(warc)
+    if index is None:
+        yield from read_warc_index(warc)
+        return
+    for entry in read_index(index):
+        yield entry.url, SavedPage(warc, entry.offset, entry.status, None, entry.length)
+
+
 def read_warc_record(page: SavedPage) -> ArcWarcRecord:
     """The WARC record of ``page`` (read whole into memory), its headers parsed."""
     length = page.length
@@ -168,7 +181,7 @@ class ReplayStorage:
         self.index = ReplayIndex()
         for source in find_sources(self.root):
             entries = (
-                read_manifest(source) if source.name == MANIFEST_NAME else (read_warc_index(source))
+                read_manifest(source) if source.name == MANIFEST_NAME else read_saved_pages(source)
             )
             for url, page in entries:
                 # Of several captures of a URL, a successful one wins over an error, and a
