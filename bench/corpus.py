@@ -4,7 +4,9 @@ Each page is a fixture article with a new article code (in its URL, its visible 
 its canonical link and everywhere else the old code appeared, ASCII or Persian digits) and
 its body paragraphs in another order. Pages are written per outlet as WARC response
 records (``<outlet>.warc.gz``, gzip records; the body gzip-encoded as a live server sends
-it and ``-a record=`` stores it), with the list of their URLs (``<outlet>.urls``).
+it and ``-a record=`` stores it), with its CDXJ index (``<outlet>.warc.gz.cdxj``, as
+``-a record=`` leaves it) and the list of their URLs (``<outlet>.urls``). Each page first
+gets the chrome of a real page of its outlet (``CHROME``, bench/chrome.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bench.chrome import Chrome
 from newscrawl.fixtures import article_fixtures
 from newscrawl.selection import Page
 from newscrawl.text import to_persian_digits
+from newscrawl.warc_index import write_index
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -164,6 +167,24 @@ class CorpusInfo:
     def urls(self, outlet: str) -> Path:
         return self.directory / f"{outlet}.urls"
 
+    @property
+    def mixed_warc(self) -> Path:
+        """One WARC of every outlet's pages (for ``scrapy crawlall``), see ``write_mixed``."""
+        return self.directory / "all.warc.gz"
+
+    @property
+    def mixed_urls(self) -> Path:
+        return self.directory / "all.urls"
+
+    def write_mixed(self) -> None:
+        """The outlets' WARCs one after the other in one WARC (a .warc.gz is a series of
+        gzip members: they concatenate), their URL lists in one list, the WARC indexed."""
+        with self.mixed_warc.open("wb") as warc, self.mixed_urls.open("wb") as urls:
+            for outlet in self.pages:
+                warc.write(self.warc(outlet).read_bytes())
+                urls.write(self.urls(outlet).read_bytes())
+        write_index(self.mixed_warc)
+
 
 def build_corpus(
     directory: Path,
@@ -202,6 +223,8 @@ def build_corpus(
     finally:
         for handle in (*streams.values(), *url_lists.values()):
             handle.close()
+    for path in files.values():
+        write_index(path)  # as -a record= leaves a WARC: indexed
     return CorpusInfo(directory, {o: n for o, n in counts.items() if n})
 
 

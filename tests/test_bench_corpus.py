@@ -9,7 +9,7 @@ from conftest import make_spider
 from crawl_helpers import run_crawl
 from scrapy import Request
 
-from bench.benchmark import run_baselines
+from bench.benchmark import run_baselines, run_crawlall
 from bench.corpus import CHROME, FIRST_CODE, NO_CHROME, build_corpus, iter_pages, load_templates
 from newscrawl.replay import ReplayStorage
 from newscrawl.text import to_persian_digits
@@ -95,3 +95,11 @@ def test_chrome_is_added_after_the_article_and_plain_fixtures_keep_none(tmp_path
 
 def _without_styles(html: str) -> str:
     return re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.S)
+
+
+def test_crawlall_over_the_mixed_warc_gives_one_item_per_page(tmp_path: Path):
+    corpus = build_corpus(tmp_path / "corpus", PAGES)
+    run = run_crawlall(corpus, tmp_path / "work")
+    assert corpus.mixed_warc.with_name("all.warc.gz.cdxj").exists()  # indexed, as recorded
+    assert (run.returncode, run.pages, run.items, run.text_files) == (0, PAGES, PAGES, PAGES)
+    assert run.skips == {} and run.cpu > 0
