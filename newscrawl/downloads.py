@@ -28,11 +28,21 @@ from scrapy.downloadermiddlewares.redirect import (
 )
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.referer import RefererMiddleware
 
 logger = logging.getLogger(__name__)
 
 
 class _CountsRedirectLimit(BaseRedirectMiddleware):
+    def _engine_started(self) -> None:
+        # Replay mode leaves the Referer middleware out on purpose (only a server reads the
+        # header, newscrawl/spider.py): Scrapy's WARNING that it is missing would be noise
+        # on every replay. Elsewhere Scrapy's own check and warning stand.
+        if self.crawler.settings.get("NEWSCRAWL_REPLAY"):
+            self._referer_spider_middleware = self.crawler.get_spider_middleware(RefererMiddleware)
+            return
+        super()._engine_started()
+
     def process_response(self, request: Request, response: Response) -> Request | Response:
         try:
             return super().process_response(request, response)

@@ -49,6 +49,7 @@ def _crawl(tmp_path: Path, *settings: str) -> tuple[list[str], list[dict]]:
         timeout=CRAWL_TIMEOUT,
         check=False,
     )
+    (work / "stderr.txt").write_text(done.stderr, encoding="utf-8")
     result = read_result(work, done.returncode, done.stderr)
     assert result.returncode == 0, result.log[-2000:]
     imported = done.stderr.rsplit("IMPORTED ", 1)[1].splitlines()[0]
@@ -61,6 +62,12 @@ def test_a_replay_crawl_imports_no_server_or_indexer_code(tmp_path: Path):
     # Not Scrapy's remote control server (aiohttp), not the cookies middleware (tldextract),
     # not the indexer of a WARC that has its index; spidermon runs the monitors.
     assert imported == ["jsonschema", "spidermon"]
+
+
+def test_a_replay_crawl_does_not_warn_about_the_referer_middleware_it_leaves_out(tmp_path):
+    _crawl(tmp_path, "LOG_LEVEL=WARNING")
+    log = (tmp_path / "run0" / "stderr.txt").read_text(encoding="utf-8")
+    assert "RefererMiddleware" not in log
 
 
 def test_monitoring_off_imports_no_spidermon(tmp_path: Path):
