@@ -4,14 +4,18 @@ import gzip
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from conftest import make_spider
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from scrapy import Request
+from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl.record import RecordStorage
-from newscrawl.replay import ReplayStorage, SavedPage, load_response, read_warc_index
+from newscrawl.replay import ReplayStorage, SavedPage, load_response, read_warc_index, url_key
 
 PAGE = "<html><body><h1>سلام</h1></body></html>".encode()
 
@@ -187,3 +191,37 @@ def test_replay_mode_leaves_out_what_only_a_server_reads(tmp_path: Path):
     live = make_spider("kayhan").crawler.settings
     assert cookies in live.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
     assert referer in live.get_component_priority_dict_with_base("SPIDER_MIDDLEWARES")
+
+
+_URL_PIECES = st.sampled_from(
+    [
+        *"abcXYZ019-._~!$&'()*+,;=:@/",
+        *("%D8", "%A7", "%d8", "%41", "%20", "%2F", "%FF", "%C0", "%7E", "%", "%G1"),
+        *("/.", "/..", "./", "//", "?", "?b=1&a=2", "#x", " ", "ا"),
+    ]
+)
+_HOSTS = st.sampled_from(
+    [
+        *("kayhan.ir", "www.tasnimnews.com", "Kayhan.ir", "kayhan.ir.", "xn--mgba3a4f16a.ir"),
+        *("kayhan.ir:443", "kayhan.ir:8080", "a-b.ir", "-a.ir", "ایران.ir", "", "kayhan..ir"),
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(["https", "http", "HTTPS", "ftp"]),
+    _HOSTS,
+    st.lists(_URL_PIECES, max_size=12).map("".join),
+)
+@example("https", "kayhan.ir", "/fa/news/1/%D8%A7-%DB%8C")
+def test_url_key_is_the_canonical_url_without_its_scheme(scheme, host, path):
+    """url_key skips canonicalize_url for a URL already canonical: the same key either way."""
+    url = f"{scheme}://{host}{path}"
+    try:
+        expected = canonicalize_url(url, keep_fragments=False).split("://", 1)[-1]
+    except ValueError:  # canonicalize_url refuses it: url_key must too
+        with pytest.raises(ValueError):
+            url_key(url)
+        return
+    assert url_key(url) == expected
