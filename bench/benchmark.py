@@ -27,11 +27,12 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -39,7 +40,16 @@ import lxml.html
 import trafilatura
 
 from bench import OUTLET_VARIABLE
-from bench.corpus import OUTLETS, ROOT, CorpusInfo, build_corpus, count_lines, iter_pages
+from bench.corpus import (
+    CHROME,
+    NO_CHROME,
+    OUTLETS,
+    ROOT,
+    CorpusInfo,
+    build_corpus,
+    count_lines,
+    iter_pages,
+)
 from bench.profile import breakdown, load_stats, top_functions
 from newscrawl.article import find_article
 from newscrawl.discovery import read_url_list
@@ -48,6 +58,8 @@ from newscrawl.selection import Page
 from tests.fixture_pages import make_spider
 
 LARGE = 50_000
+ALL = "all"  # the "outlet" of a crawlall run
+STARTUP_PAGES = 3  # the start-up figure: a crawl of this many pages (and one of none)
 
 
 @dataclass
@@ -73,11 +85,16 @@ def crawl_command(
     floor: str = "",
 ) -> list[str]:
     """The crawl as a user runs it (plus a stats file and a private seen-store); with
-    ``floor`` the same crawl with a callback that does (almost) nothing (floor_spider.py)."""
+    ``floor`` the same crawl with a callback that does (almost) nothing (floor_spider.py);
+    ``outlet`` "all": ``scrapy crawlall``, every outlet's spider in this one process."""
     prefix = [sys.executable]
     if profile is not None:
         prefix += ["-m", "cProfile", "-o", str(profile)]
-    if floor:
+    feed, stats = out / "items.jsonl", out / "stats.json"
+    if outlet == ALL:
+        target = ["crawlall"]
+        feed, stats = out / "%(name)s.jsonl", out / "{spider}-stats.json"
+    elif floor:
         target = [
             "runspider",
             str(Path(__file__).with_name("floor_spider.py")),
@@ -96,11 +113,11 @@ def crawl_command(
         "-a",
         f"replay={replay}",
         "-O",
-        str(out / "items.jsonl"),
+        str(feed),
         "-s",
         f"NEWSCRAWL_TEXT_DIR={out / 'text'}",
         "-s",
-        f"NEWSCRAWL_STATS_FILE={out / 'stats.json'}",
+        f"NEWSCRAWL_STATS_FILE={stats}",
         # A fresh seen-store per run: the same codes come back every run.
         "-s",
         f"NEWSCRAWL_STATE={out / 'state.sqlite'}",
@@ -145,9 +162,15 @@ def run_crawls(jobs: list[CrawlJob], processes: int = 1) -> tuple[list[CrawlRun]
                 shutil.rmtree(job.out)
             job.out.mkdir(parents=True)
             command = crawl_command(job.outlet, job.urls, job.replay, job.out, floor=job.floor)
-            child = subprocess.Popen(
-                command, cwd=ROOT, env=_child_env(job.outlet), stdin=subprocess.DEVNULL
-            )
+            # crawlall prints a summary line per outlet: kept with the crawl's files.
+            with (job.out / "stdout.txt").open("wb") as stdout:
+                child = subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env=_child_env(job.outlet),
+                    stdin=subprocess.DEVNULL,
+                    stdout=stdout,
+                )
             running[child.pid] = (job, child, time.perf_counter())
         pid, status, usage = os.wait4(-1, 0)
         if pid not in running:
@@ -162,25 +185,36 @@ def run_crawls(jobs: list[CrawlJob], processes: int = 1) -> tuple[list[CrawlRun]
 
 
 def _crawl_result(job: CrawlJob, code: int, wall: float, cpu: float, rss: float) -> CrawlRun:
-    items = count_lines([job.out / "items.jsonl"])
-    text_dir = job.out / "text" / job.outlet
-    text_files = sum(1 for _ in os.scandir(text_dir)) if text_dir.exists() else 0
-    stats_file = job.out / "stats.json"
-    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-    skips = {k: v for k, v in stats.items() if k.startswith(("skip/", "replay/miss"))}
+    outlets = OUTLETS if job.outlet == ALL else (job.outlet,)
+    feeds = [job.out / "items.jsonl"] if job.outlet != ALL else list(job.out.glob("*.jsonl"))
+    items = count_lines(feeds)
+    text_files = 0
+    skips: dict[str, int] = {}
+    for outlet in outlets:
+        text_dir = job.out / "text" / outlet
+        text_files += sum(1 for _ in os.scandir(text_dir)) if text_dir.exists() else 0
+    for stats_file in [job.out / "stats.json", *job.out.glob("*-stats.json")]:
+        stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+        for name, value in stats.items():
+            if name.startswith(("skip/", "replay/miss")):
+                skips[name] = skips.get(name, 0) + value
     return CrawlRun(job.outlet, job.pages, items, text_files, wall, cpu, rss, code, skips)
 
 
-def startup_cost(work: Path) -> CrawlRun:
-    """A crawl of no pages: the fixed cost of a process (imports, settings, engine)."""
-    empty = work / "empty"
-    empty.mkdir(parents=True, exist_ok=True)
-    urls = empty / "none.urls"
-    urls.write_text("")
-    replay = empty / "replay"
-    replay.mkdir(exist_ok=True)
-    runs, _ = run_crawls([CrawlJob(OUTLETS[0], urls, replay, empty / "run", 0)])
-    return runs[0]
+def startup_cost(work: Path, corpus: CorpusInfo) -> list[CrawlRun]:
+    """Crawls of no page and of ``STARTUP_PAGES`` pages of the first outlet's indexed WARC:
+    the fixed cost of a replay process (imports, settings, engine, index, first pages)."""
+    folder = work / "startup"
+    folder.mkdir(parents=True, exist_ok=True)
+    outlet = next(iter(corpus.pages))
+    jobs = []
+    for pages in (0, STARTUP_PAGES):
+        urls = folder / f"{pages}.urls"
+        lines = list(islice(read_url_list(corpus.urls(outlet)), pages))
+        urls.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        jobs.append(CrawlJob(outlet, urls, corpus.warc(outlet), folder / f"run{pages}", pages))
+    runs, _ = run_crawls(jobs)
+    return runs
 
 
 @dataclass
@@ -190,19 +224,40 @@ class Baseline:
     trafilatura_cpu: float
     container_pages: int  # pages where a declared layout found the article container
     container_cpu: float  # the spider's extraction on that container alone
+    kilobytes: float = 0.0  # of the pages' HTML (UTF-8)
+    # Per outlet: [pages, plain trafilatura CPU seconds, KB], to tell which pages were measured.
+    per_outlet: dict[str, list[float]] = field(default_factory=dict)
+
+    def trafilatura_line(self) -> str:
+        """Plain trafilatura's cost per page and per KB, in all and per outlet."""
+        parts = [
+            f"{o} {ms(cpu, int(n)):.0f} ms/{kb / n:.0f} KB"
+            for o, (n, cpu, kb) in self.per_outlet.items()
+            if n
+        ]
+        return (
+            f"plain trafilatura on these pages: {ms(self.trafilatura_cpu, self.pages):.1f} ms a "
+            f"page, {1000 * self.trafilatura_cpu / self.kilobytes:.3f} ms a KB "
+            f"({self.kilobytes / self.pages:.0f} KB a page; {', '.join(parts)})"
+        )
 
 
 def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
-    """On every ``every``-th page: lxml parse alone, plain whole-page trafilatura, and the
-    spider's extraction on the article container (found by the outlet's layouts, untimed)."""
+    """On one page in ``every`` (the first, then a seeded random draw: every k-th page would
+    meet only the templates that k falls on, the corpus cycling through them): lxml parse
+    alone, plain whole-page trafilatura, and the spider's extraction on the article
+    container (found by the outlet's layouts, untimed)."""
     pages = containers = 0
-    parse_cpu = traf_cpu = container_cpu = 0.0
+    parse_cpu = traf_cpu = container_cpu = kilobytes = 0.0
+    per_outlet: dict[str, list[float]] = {}
     number = 0
+    draw = random.Random(0)
     for outlet in corpus.pages:
         spider = make_spider(outlet)
+        mine = per_outlet.setdefault(outlet, [0, 0.0, 0.0])
         for _, html in iter_pages(corpus.warc(outlet)):
             number += 1
-            if (number - 1) % every:
+            if number > 1 and draw.randrange(every):
                 continue
             started = time.process_time()
             root = lxml.html.fromstring(html)
@@ -212,13 +267,29 @@ def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
             parse_cpu += parsed - started
             traf_cpu += done - parsed
             pages += 1
+            size = len(html.encode("utf-8")) / 1024
+            kilobytes += size
+            mine[0] += 1
+            mine[1] += done - parsed
+            mine[2] += size
             found = find_article(Page(root), type(spider))
             if found is not None:
                 started = time.process_time()
                 extract_body(found.container, found.layout.drop_xpaths)
                 container_cpu += time.process_time() - started
                 containers += 1
-    return Baseline(pages, parse_cpu, traf_cpu, containers, container_cpu)
+    return Baseline(pages, parse_cpu, traf_cpu, containers, container_cpu, kilobytes, per_outlet)
+
+
+def run_crawlall(corpus: CorpusInfo, work: Path) -> CrawlRun:
+    """``scrapy crawlall`` over one WARC of every outlet's pages and their URLs in one list
+    (each spider takes its own; the others' are dropped as off-site)."""
+    if not corpus.mixed_warc.exists():
+        corpus.write_mixed()
+    total = sum(corpus.pages.values())
+    job = CrawlJob(ALL, corpus.mixed_urls, corpus.mixed_warc, work / "crawlall", total)
+    runs, _ = run_crawls([job])
+    return runs[0]
 
 
 def profile_crawls(corpus: CorpusInfo, work: Path, pages: int) -> tuple[list[Path], int]:
@@ -280,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline-every",
         type=int,
         default=1,
-        help="run the baselines on every k-th page only (default 1: all pages)",
+        help="run the baselines on one page in k only, drawn at random (default 1: all pages)",
     )
     parser.add_argument(
         "--profile-pages", type=int, default=2000, help="pages profiled (0: no profile)"
@@ -292,14 +363,25 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the outlets' crawls N at a time and report the throughput",
     )
     parser.add_argument("--no-floors", action="store_true", help="skip the floor crawls")
+    parser.add_argument(
+        "--no-crawlall",
+        action="store_true",
+        help="skip the crawlall run (every outlet in one process, over one WARC of them all)",
+    )
     parser.add_argument("--reuse-corpus", action="store_true", help="keep an existing corpus")
+    parser.add_argument(
+        "--plain-fixtures",
+        action="store_true",
+        help="pages as the fixtures are, without the chrome of real pages (bench/chrome.py)",
+    )
     args = parser.parse_args(argv)
     pages = LARGE if args.large else args.pages
     outlets = tuple(o.strip() for o in args.outlets.split(",") if o.strip())
     work: Path = args.work.resolve()
-    corpus_dir = work / f"corpus-{pages}-{'-'.join(outlets)}"
+    kind = "plain" if args.plain_fixtures else "chrome"
+    corpus_dir = work / f"corpus-{pages}-{'-'.join(outlets)}-{kind}"
 
-    print(f"# newscrawl replay benchmark: {pages:,} pages, outlets {', '.join(outlets)}")
+    print(f"# newscrawl replay benchmark: {pages:,} pages ({kind}), outlets {', '.join(outlets)}")
     print(
         f"# {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, Python "
         f"{platform.python_version()}, trafilatura {trafilatura.__version__}"
@@ -310,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus: reusing {corpus_dir}")
     else:
         started = time.perf_counter()
-        corpus = build_corpus(corpus_dir, pages, outlets, seed=args.seed)
+        chrome = NO_CHROME if args.plain_fixtures else CHROME
+        corpus = build_corpus(corpus_dir, pages, outlets, seed=args.seed, chrome=chrome)
         meta.write_text(json.dumps({"pages": corpus.pages}))
         size = sum(corpus.warc(o).stat().st_size for o in corpus.pages)
         print(
@@ -318,8 +401,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{time.perf_counter() - started:.0f} s -> {corpus_dir}"
         )
 
-    idle = startup_cost(work)
-    print(f"start-up (crawl of 0 pages): {idle.cpu:.2f} s CPU, {idle.max_rss_mb:.0f} MB peak RSS")
+    idle, few = startup_cost(work, corpus)
+    print(
+        f"start-up: a replay crawl of 0 pages {idle.cpu:.2f} s CPU ({idle.max_rss_mb:.0f} MB "
+        f"peak RSS), of {few.pages} pages {few.cpu:.2f} s CPU (target <= 1 s)"
+    )
     print("crawls (scrapy crawl <outlet> -a urls=... -a replay=..., one process at a time):")
     runs, wall = run_crawls(_crawl_jobs(corpus, work))
     for run in runs:
@@ -335,10 +421,11 @@ def main(argv: list[str] | None = None) -> int:
         "pages_per_second_wall": total_pages / wall,
         "peak_rss_mb": peak,
         "startup": asdict(idle),
+        "startup_few_pages": asdict(few),
         "runs": [asdict(r) for r in runs],
     }
 
-    print(f"baselines (in this process) on every {args.baseline_every}. page ...", flush=True)
+    print(f"baselines (in this process) on 1 page in {args.baseline_every} ...", flush=True)
     base = run_baselines(corpus, args.baseline_every)
     traf_ms = ms(base.trafilatura_cpu, base.pages)
     parse_ms = ms(base.parse_cpu, base.pages)
@@ -357,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'lxml.html.fromstring(whole page) alone':50} {parse_ms:8.2f}")
     print(f"{'extraction on the article container alone':50} {container_ms:8.2f}")
     print(f"pipeline vs plain trafilatura: {traf_ms / pipeline_ms:.2f}x less CPU (target >= 5x)")
+    print(base.trafilatura_line())
     print(f"pipeline vs parse only:        {pipeline_ms / parse_ms:.1f}x the parse")
     print(
         f"throughput: {total_pages / wall:.0f} pages/s wall with one crawl process at a time "
@@ -366,6 +454,21 @@ def main(argv: list[str] | None = None) -> int:
         f"peak RSS: {peak:.0f} MB (largest process {max(r.pages for r in runs):,} pages; "
         f"target <= 300 MB at 50,000, and within 10% of the 5,000-page figure)"
     )
+
+    crawlall = None
+    if not args.no_crawlall and len(corpus.pages) > 1:
+        crawlall = run_crawlall(corpus, work)
+        all_ms = ms(crawlall.cpu, crawlall.pages)
+        print(
+            "crawlall over one WARC of all the outlets' pages, in one process "
+            "(scrapy crawlall -a urls=all.urls -a replay=all.warc.gz):"
+        )
+        _print_run(crawlall)
+        print(
+            f"  {all_ms:.2f} ms a page CPU, start-up included: {traf_ms / all_ms:.2f}x less "
+            f"CPU than plain trafilatura (target >= 8x), {crawlall.max_rss_mb:.0f} MB peak RSS"
+        )
+        results["crawlall"] = {**asdict(crawlall), "cpu_ms_per_page": all_ms}
 
     if args.parallel > 1:
         together, together_wall = run_crawls(_crawl_jobs(corpus, work), args.parallel)
@@ -431,7 +534,11 @@ def main(argv: list[str] | None = None) -> int:
         results["profile_shares"] = {name: seconds / total for name, seconds in rows}
 
     (work / f"results-{pages}-{'-'.join(outlets)}.json").write_text(json.dumps(results, indent=1))
-    failed = [r.outlet for r in runs if r.returncode != 0 or r.items != r.pages]
+    failed = [
+        r.outlet
+        for r in [*runs, *([crawlall] if crawlall else [])]
+        if r.returncode != 0 or r.items != r.pages
+    ]
     if failed:
         print(f"\nWARNING: not every page gave an item in: {', '.join(failed)}")
         return 1

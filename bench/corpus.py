@@ -4,7 +4,9 @@ Each page is a fixture article with a new article code (in its URL, its visible 
 its canonical link and everywhere else the old code appeared, ASCII or Persian digits) and
 its body paragraphs in another order. Pages are written per outlet as WARC response
 records (``<outlet>.warc.gz``, gzip records; the body gzip-encoded as a live server sends
-it and ``-a record=`` stores it), with the list of their URLs (``<outlet>.urls``).
+it and ``-a record=`` stores it), with its CDXJ index (``<outlet>.warc.gz.cdxj``, as
+``-a record=`` leaves it) and the list of their URLs (``<outlet>.urls``). Each page first
+gets the chrome of a real page of its outlet (``CHROME``, bench/chrome.py).
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from bench.chrome import Chrome
 from newscrawl.selection import Page
 from newscrawl.text import to_persian_digits
+from newscrawl.warc_index import write_index
 from tests.fixture_pages import article_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +40,15 @@ OUTLETS = ("borna", "kayhan", "mashregh", "tasnim")
 FIRST_CODE = 50_000_000
 _MARKER = "bench-paragraph-slot"
 _SLOT = re.compile(rf"<!--{_MARKER}-->")
+# The chrome each outlet's pages get (bench/chrome.py), so that plain trafilatura costs on
+# them what it costs on real pages of that outlet (see bench/README.md for the figures).
+CHROME: dict[str, Chrome] = {
+    "borna": Chrome(link_boxes=2, wrapper_depth=4, menu_links=100, inline_css_kb=2),
+    "kayhan": Chrome(link_boxes=8, wrapper_depth=8, comments=20, menu_links=600, inline_css_kb=0),
+    "mashregh": Chrome(link_boxes=6, wrapper_depth=6, comments=10, menu_links=300, inline_css_kb=2),
+    "tasnim": Chrome(link_boxes=6, wrapper_depth=6, comments=10, menu_links=300, inline_css_kb=2),
+}
+NO_CHROME: dict[str, Chrome] = {}
 
 
 @dataclass(frozen=True)
@@ -76,15 +89,33 @@ def count_lines(paths: list[Path]) -> int:
     return total
 
 
-def load_templates(outlets: tuple[str, ...] = OUTLETS) -> list[PageTemplate]:
-    """The article fixtures (pages with an expected ``<code>.json``) of ``outlets``."""
+def text_words(outlets: tuple[str, ...] = OUTLETS) -> list[str]:
+    """The words of the article fixtures' paragraphs, in order: text for added chrome."""
+    words: list[str] = []
+    for outlet in outlets:
+        for fixture in article_fixtures(FIXTURES / outlet):
+            root = lxml.html.fromstring(fixture.page.path.read_bytes())
+            for paragraph in root.iter("p"):
+                words += paragraph.text_content().split()
+    return words
+
+
+def load_templates(
+    outlets: tuple[str, ...] = OUTLETS, chrome: dict[str, Chrome] = CHROME
+) -> list[PageTemplate]:
+    """The article fixtures (pages with an expected ``<code>.json``) of ``outlets``, each
+    with its outlet's ``chrome`` added (none for an outlet not in it)."""
     loader = SpiderLoader.from_settings(get_project_settings())
+    words = text_words() if chrome else []
+    rng = random.Random(0)
     templates = []
     for outlet in outlets:
         selectors = _body_selectors(loader.load(outlet))
         for fixture in article_fixtures(FIXTURES / outlet):
             page = fixture.page
             html = page.path.read_text(encoding="utf-8")
+            if outlet in chrome:
+                html = chrome[outlet].apply(html, words, rng)
             between, paragraphs = _split_paragraphs(html, selectors)
             content_type = page.content_type or "text/html; charset=utf-8"
             code = fixture.expected["code"]
@@ -136,12 +167,35 @@ class CorpusInfo:
     def urls(self, outlet: str) -> Path:
         return self.directory / f"{outlet}.urls"
 
+    @property
+    def mixed_warc(self) -> Path:
+        """One WARC of every outlet's pages (for ``scrapy crawlall``), see ``write_mixed``."""
+        return self.directory / "all.warc.gz"
+
+    @property
+    def mixed_urls(self) -> Path:
+        return self.directory / "all.urls"
+
+    def write_mixed(self) -> None:
+        """The outlets' WARCs one after the other in one WARC (a .warc.gz is a series of
+        gzip members: they concatenate), their URL lists in one list, the WARC indexed."""
+        with self.mixed_warc.open("wb") as warc, self.mixed_urls.open("wb") as urls:
+            for outlet in self.pages:
+                warc.write(self.warc(outlet).read_bytes())
+                urls.write(self.urls(outlet).read_bytes())
+        write_index(self.mixed_warc)
+
 
 def build_corpus(
-    directory: Path, pages: int, outlets: tuple[str, ...] = OUTLETS, seed: int = 1
+    directory: Path,
+    pages: int,
+    outlets: tuple[str, ...] = OUTLETS,
+    seed: int = 1,
+    chrome: dict[str, Chrome] = CHROME,
 ) -> CorpusInfo:
-    """Write ``pages`` varied article pages, round-robin over the fixtures of ``outlets``."""
-    templates = _interleaved(load_templates(outlets))
+    """Write ``pages`` varied article pages, round-robin over the fixtures of ``outlets``
+    (with ``chrome`` added: ``NO_CHROME`` for the fixtures as they are)."""
+    templates = _interleaved(load_templates(outlets, chrome))
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     files = {o: directory / f"{o}.warc.gz" for o in outlets}
@@ -169,6 +223,8 @@ def build_corpus(
     finally:
         for handle in (*streams.values(), *url_lists.values()):
             handle.close()
+    for path in files.values():
+        write_index(path)  # as -a record= leaves a WARC: indexed
     return CorpusInfo(directory, {o: n for o, n in counts.items() if n})
 
 

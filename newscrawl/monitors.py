@@ -1,7 +1,8 @@
 """Spidermon monitors run when a spider closes: is this outlet's crawl healthy?
 
-Enabled in ``newscrawl/settings.py`` (``SPIDERMON_ENABLED``, the ``Spidermon`` extension,
-``SPIDERMON_SPIDER_CLOSE_MONITORS``). The suite checks, from the crawl's stats:
+Enabled in ``newscrawl/settings.py`` (``SPIDERMON_ENABLED``, spidermon's extension through
+``newscrawl.extensions.Monitoring``, ``SPIDERMON_SPIDER_CLOSE_MONITORS``). The suite
+checks, from the crawl's stats:
 
 - **articles out**: when article pages were requested (``discovery/article_requests``) and
   responses came back, at least one item came out, unless something says why none did: a
@@ -16,7 +17,7 @@ Enabled in ``newscrawl/settings.py`` (``SPIDERMON_ENABLED``, the ``Spidermon`` e
   ``published`` and ``code`` in 100% of the items (``SPIDERMON_FIELD_COVERAGE_RULES``);
   skipped when no item was scraped;
 - **error log**: no ERROR (or CRITICAL) log line of this spider (stat ``log/errors``, see
-  ``SpiderErrorLogCount``);
+  ``newscrawl.extensions.SpiderErrorLogCount``);
 - **feeds**: when feeds were read, at least one was usable (``feed/ok`` or
   ``feed/malformed``, see ``newscrawl/feed_links.py``);
 - **replay misses**: in replay mode, no article page missing from the saved pages
@@ -33,23 +34,23 @@ README, "Monitoring") run when a monitor failed: list them, as import paths, in
 
 from __future__ import annotations
 
-import logging
 import warnings
 
-from scrapy import Spider, signals
+from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import ScrapyDeprecationWarning
-from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import load_object
 from spidermon import Action, MonitorSuite, monitors
 from spidermon.contrib.scrapy.extensions import Spidermon as SpidermonExtension
 from spidermon.contrib.scrapy.monitors import BaseScrapyMonitor, FieldCoverageMonitor
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 
+from newscrawl.extensions import ERROR_LOG_STAT
 from newscrawl.feed_links import feed_summary
 from newscrawl.layout_watch import LAYOUT_CHANGED_STAT
 
-ERROR_LOG_STAT = "log/errors"
+__all__ = ["ERROR_LOG_STAT", "SpiderCloseMonitorSuite"]
+
 
 # spidermon 1.27 reports through Spider.log(), deprecated by Scrapy: one WARNING per process
 # that says nothing about the crawl.
@@ -176,43 +177,3 @@ class Spidermon(SpidermonExtension):
         data = self._generate_data_for_spider(spider)
         for suite in suites:
             OneLineMonitorRunner(spider=spider).run(suite, **data)
-
-
-class SpiderErrorLogCount:
-    """Count this spider's ERROR and CRITICAL log records in the stat ``log/errors``.
-
-    Scrapy's ``log_count/ERROR`` counts every record of the process: in ``scrapy crawlall``
-    one outlet's errors (and spidermon's report of its failed monitors) would fail the error
-    monitor of every other outlet. Records naming another spider (Scrapy's and spidermon's
-    carry ``extra={"spider": ...}``) are left out; records naming none are counted."""
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-        self.handler: logging.Handler | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SpiderErrorLogCount:
-        extension = cls(crawler.stats)
-        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        return extension
-
-    def spider_opened(self, spider: Spider) -> None:
-        self.handler = _SpiderRecordCounter(spider, self.stats)
-        logging.root.addHandler(self.handler)
-
-    def spider_closed(self, spider: Spider) -> None:
-        if self.handler is not None:
-            logging.root.removeHandler(self.handler)
-            self.handler = None
-
-
-class _SpiderRecordCounter(logging.Handler):
-    def __init__(self, spider: Spider, stats: StatsCollector) -> None:
-        super().__init__(level=logging.ERROR)
-        self.spider = spider
-        self.stats = stats
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if getattr(record, "spider", None) in (None, self.spider):
-            self.stats.inc_value(ERROR_LOG_STAT)

@@ -3,7 +3,9 @@
 An ``HTTPCACHE_STORAGE`` backend that never has an entry (so every request goes to the
 network) and stores each response as a standard WARC ``response`` record: status line,
 headers and the body as received (still content-encoded), which ``-a replay=`` and any
-WARC tool can read back.
+WARC tool can read back. When the crawl closes, the WARC's CDXJ index is written beside it
+(``FILE.warc.gz.cdxj``, newscrawl/warc_index.py): a replay of it then reads no record
+until a page is asked for.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from newscrawl.warc_index import write_index
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +74,12 @@ class RecordStorage:
         if self._file is not None:
             self._file.close()
             self._file = None
+            try:
+                index = write_index(self.path)
+            except Exception as error:  # the WARC is whole: a replay indexes it then
+                logger.warning("Could not index %s: %s", self.path, error)
+            else:
+                logger.info("Indexed %s into %s", self.path, index)
 
     def retrieve_response(self, spider: Spider, request: Request) -> None:
         return None  # always fetch

@@ -3,9 +3,10 @@
 Plugged into Scrapy's own HTTP-cache machinery: ``ReplayStorage`` is an ``HTTPCACHE_STORAGE``
 backend whose entries are WARC response records (``.warc`` / ``.warc.gz``, as written by
 warcio, ``-a record=`` or any standard tool) and hand-made fixtures listed in a
-``manifest.tsv`` (see tests/fixtures/README.md). A URL that is not saved is answered with a
-404 response and counted in the ``replay/miss`` stat (article pages also in
-``replay/miss_article``), as a missing page would be.
+``manifest.tsv`` (see tests/fixtures/README.md). A WARC's records are found through its
+CDXJ index (``<file>.cdxj``, written beside it once, newscrawl/warc_index.py). A URL that
+is not saved is answered with a 404 response and counted in the ``replay/miss`` stat
+(article pages also in ``replay/miss_article``), as a missing page would be.
 ``OfflineGuardMiddleware`` sits between the cache and the downloader and refuses anything
 that would still reach the network.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,7 +32,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
+from newscrawl.components import leave_out_unless_set
 from newscrawl.replay_index import ReplayIndex
+from newscrawl.warc_index import ensure_index, read_index
 
 logger = logging.getLogger(__name__)
 
@@ -103,12 +107,12 @@ class ReplayAddon:
         # hundredths of a ms a page each (a user's own -s setting still wins). The Referer
         # middleware stays: Scrapy's redirect middlewares look for it and warn without it.
         for middleware in NETWORK_ONLY_MIDDLEWARES:
-            _disable_unless_set(settings, "DOWNLOADER_MIDDLEWARES", middleware)
+            leave_out_unless_set(settings, "DOWNLOADER_MIDDLEWARES", middleware)
 
 
 # Downloader middlewares that only shape a request for a server (authentication, timeout,
 # headers, User-Agent, cookies, proxy), by import path: disabling one does not import it
-# (cookies imports tldextract).
+# (newscrawl/components.py).
 NETWORK_ONLY_MIDDLEWARES = tuple(
     f"scrapy.downloadermiddlewares.{path}"
     for path in (
@@ -122,17 +126,6 @@ NETWORK_ONLY_MIDDLEWARES = tuple(
 )
 
 
-def _disable_unless_set(settings: BaseSettings, name: str, path: str) -> None:
-    """Disable component ``path`` in the component dict ``name`` unless it is listed there
-    already (by the project or the user), regardless of the setting's priority: Scrapy's
-    ``setdefault_in_component_priority_dict`` does this too, but takes the class, and
-    importing a middleware only to disable it is what this avoids."""
-    components = settings.getdict(name)
-    if path not in components:
-        components[path] = None
-        settings.set(name, components, priority=settings.getpriority(name) or 0)
-
-
 @dataclass(frozen=True, slots=True)
 class SavedPage:
     """Where one saved response lives: a WARC record (by offset) or a fixture file."""
@@ -144,10 +137,23 @@ class SavedPage:
     length: int | None = None  # of the WARC record as stored (its gzip member), if known
 
 
+# A URL that w3lib's canonicalize_url returns unchanged, recognised without it (it costs
+# ~45 µs, most of building a replay's lookup table of a large WARC): http(s), a lower-case
+# ASCII host, a path of characters kept as they are and upper-case escapes of non-ASCII
+# bytes (a percent-encoded Persian slug), no ";" (path parameters), dot segment, query or
+# fragment. Checked against
+# canonicalize_url by a property test (tests/test_replay_record.py).
+_CANONICAL_URL = re.compile(
+    r"https?://(?:[a-z0-9-]+\.)*[a-z0-9-]+"
+    r"(?!.*/\.)(?:/(?:[A-Za-z0-9\-._~!$&'()*+,=:@]|%[89A-F][0-9A-F])*)+"
+)
+
+
 def url_key(url: str) -> str:
     """Lookup key of a URL: canonical form (sorted query, no fragment), scheme-insensitive."""
-    canonical = canonicalize_url(url, keep_fragments=False)
-    return canonical.split("://", 1)[-1]
+    if _CANONICAL_URL.fullmatch(url) is None:
+        url = canonicalize_url(url, keep_fragments=False)
+    return url.split("://", 1)[-1]
 
 
 def find_sources(root: Path) -> Iterator[Path]:
@@ -186,6 +192,17 @@ def read_warc_index(warc: Path) -> Iterator[tuple[str, SavedPage]]:
                 # and lets retrieval read the record in one go.
                 offset, length = records.get_record_offset(), records.get_record_length()
                 yield url, SavedPage(warc, offset, status, None, length)
+
+
+def read_saved_pages(warc: Path) -> Iterator[tuple[str, SavedPage]]:
+    """The response records of ``warc``, from its CDXJ index (written first if it has
+    none, see newscrawl/warc_index.py), else by reading the WARC itself."""
+    index = ensure_index(warc)
+    if index is None:
+        yield from read_warc_index(warc)
+        return
+    for entry in read_index(index):
+        yield entry.url, SavedPage(warc, entry.offset, entry.status, None, entry.length)
 
 
 def read_warc_record(page: SavedPage) -> ArcWarcRecord:
@@ -255,7 +272,7 @@ class ReplayStorage:
         self.index = ReplayIndex()
         for source in find_sources(self.root):
             entries = (
-                read_manifest(source) if source.name == MANIFEST_NAME else (read_warc_index(source))
+                read_manifest(source) if source.name == MANIFEST_NAME else read_saved_pages(source)
             )
             for url, page in entries:
                 # Of several captures of a URL, a successful one wins over an error, and a

@@ -131,10 +131,12 @@ NEWSCRAWL_STATS_FILE = ""
 # "layout changed?" (a WARNING and the stat extract/layout_changed) when more than this share
 # of an outlet's article pages matched none of its layouts (newscrawl/layout_watch.py).
 NEWSCRAWL_FALLBACK_ALERT_SHARE = 0.10
+# Scrapy's localhost control server (2.19+): unused here, it costs ~0.15 s of start-up
+# (aiohttp) and leaves a token file behind every killed crawl. Switched off by its setting,
+# not by None in EXTENSIONS: Scrapy imports every key listed there (the spider then leaves
+# it out of EXTENSIONS_BASE unimported, newscrawl/spider.py).
+REMOTE_CONTROL_ENABLED = False
 EXTENSIONS = {
-    # Scrapy's localhost control server (2.19+): unused here, it costs ~0.1 s of start-up
-    # (aiohttp) and leaves a token file behind every killed crawl.
-    "scrapy.extensions.remote_control.RemoteControl": None,
     # The seen-store and run journal's owner (newscrawl/state.py): before Scrapy's feed
     # exports (0), so that crash recovery reads the feed files before they are reopened.
     "newscrawl.state.CrawlStateExtension": -100,
@@ -146,9 +148,10 @@ EXTENSIONS = {
     "newscrawl.layout_watch.LayoutWatchExtension": 400,
     # spidermon's monitors at spider close (newscrawl/monitors.py), also before the stats
     # file so that it has their results; their error count is this spider's own (440).
-    "newscrawl.monitors.SpiderErrorLogCount": 440,
-    # spidermon's extension, a failed monitor reported as one ERROR line.
-    "newscrawl.monitors.Spidermon": 450,
+    "newscrawl.extensions.SpiderErrorLogCount": 440,
+    # spidermon's extension (newscrawl.monitors.Spidermon: a failed monitor as one ERROR
+    # line), imported only when SPIDERMON_ENABLED.
+    "newscrawl.extensions.Monitoring": 450,
     "newscrawl.extensions.StatsFileExtension": 500,
 }
 

@@ -25,6 +25,7 @@ from scrapy.settings import BaseSettings
 from newscrawl import urls, user_agent
 from newscrawl.arguments import ARGUMENT_FORMS, check_replay_source, parse_spider_arguments
 from newscrawl.article import Note, Skip, parse_response
+from newscrawl.components import leave_out_switched_off
 from newscrawl.contracts import add_contracts
 from newscrawl.discovery import (
     EXACT_URL_KINDS,
@@ -111,6 +112,8 @@ class NewsSpider(scrapy.Spider):
             settings.set(
                 "USER_AGENT", user_agent(settings.get("NEWSCRAWL_CONTACT")), priority="spider"
             )
+        # Scrapy components that are off stay unimported (newscrawl/components.py).
+        leave_out_switched_off(settings)
         # The modes' settings are add-ons beside them (settings.py ADDONS), applied by Scrapy
         # after this: replay.ReplayAddon, record.RecordAddon, distributed.RedisAddon. The
         # arguments only name the mode.

@@ -9,8 +9,8 @@ from conftest import make_spider
 from crawl_helpers import run_crawl
 from scrapy import Request
 
-from bench.benchmark import run_baselines
-from bench.corpus import FIRST_CODE, build_corpus, iter_pages, load_templates
+from bench.benchmark import run_baselines, run_crawlall
+from bench.corpus import CHROME, FIRST_CODE, NO_CHROME, build_corpus, iter_pages, load_templates
 from newscrawl.replay import ReplayStorage
 from newscrawl.text import to_persian_digits
 
@@ -74,3 +74,32 @@ def test_baselines_time_the_container_of_every_page(tmp_path: Path):
     # figure is over the same pages as plain trafilatura's.
     assert baseline.pages == baseline.container_pages == PAGES
     assert baseline.trafilatura_cpu > 0 and baseline.container_cpu > 0
+
+
+def test_chrome_is_added_after_the_article_and_plain_fixtures_keep_none(tmp_path: Path):
+    plain = {t.code: t for t in load_templates(("kayhan",), NO_CHROME)}
+    chrome = CHROME["kayhan"]
+    for template in load_templates(("kayhan",)):
+        bare = plain[template.code]
+        assert template.paragraphs == bare.paragraphs
+        page, fixture = "".join(template.between), "".join(bare.between)
+        # The fixture up to its </body> (but its inline CSS), then the chrome.
+        kept = _without_styles(fixture[: fixture.rfind("</body>")])
+        assert _without_styles(page).startswith(kept)
+        added = _without_styles(page)[len(kept) :]
+        assert added.count('<li class="menu-item">') == chrome.menu_links
+        assert added.count('<section class="box">') == chrome.link_boxes
+        assert added.count('<div class="comment-item') == chrome.comments
+        assert "<h1" not in added
+
+
+def _without_styles(html: str) -> str:
+    return re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.S)
+
+
+def test_crawlall_over_the_mixed_warc_gives_one_item_per_page(tmp_path: Path):
+    corpus = build_corpus(tmp_path / "corpus", PAGES)
+    run = run_crawlall(corpus, tmp_path / "work")
+    assert corpus.mixed_warc.with_name("all.warc.gz.cdxj").exists()  # indexed, as recorded
+    assert (run.returncode, run.pages, run.items, run.text_files) == (0, PAGES, PAGES, PAGES)
+    assert run.skips == {} and run.cpu > 0

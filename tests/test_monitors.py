@@ -19,8 +19,8 @@ from spidermon import Action, MonitorRunner, MonitorSuite
 
 # The module, not its monitors: pytest would collect them (they are unittest test cases).
 from newscrawl import monitors
+from newscrawl.extensions import ERROR_LOG_STAT, SpiderErrorLogCount
 from newscrawl.layout_watch import LayoutWatchExtension
-from newscrawl.monitors import ERROR_LOG_STAT, SpiderErrorLogCount
 from tests.fixture_pages import article_fixtures
 
 ALL_MONITORS = 6

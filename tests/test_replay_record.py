@@ -4,14 +4,18 @@ import gzip
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from conftest import make_spider
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from scrapy import Request
+from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newscrawl.record import RecordStorage
-from newscrawl.replay import ReplayStorage, SavedPage, load_response, read_warc_index
+from newscrawl.replay import ReplayStorage, SavedPage, load_response, read_warc_index, url_key
 
 PAGE = "<html><body><h1>سلام</h1></body></html>".encode()
 
@@ -212,22 +216,58 @@ def test_replay_mode_leaves_out_what_only_a_server_reads(tmp_path: Path):
     cookies = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
     referer = "scrapy.spidermiddlewares.referer.RefererMiddleware"
     settings = settings_with_addons("kayhan", NEWSCRAWL_REPLAY=str(tmp_path))
-    downloader = settings.getdict("DOWNLOADER_MIDDLEWARES")
-    assert downloader[cookies] is None
-    assert downloader["scrapy.downloadermiddlewares.useragent.UserAgentMiddleware"] is None
+    downloader = settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    assert cookies not in downloader
+    assert "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware" not in downloader
+    # Left out of Scrapy's defaults, not listed as None: Scrapy would import it to match it.
+    assert cookies not in settings.getdict("DOWNLOADER_MIDDLEWARES")
     # The project's own middlewares stay.
     counting = "newscrawl.downloadermiddlewares.counted_decompression"
     assert downloader[f"{counting}.CountingHttpCompressionMiddleware"] == 590
     # Kept: Scrapy's redirect middlewares hand it the Referer of a redirect, and warn
     # ("found no RefererMiddleware instance") on every run without it.
-    assert referer not in settings.getdict("SPIDER_MIDDLEWARES")
+    assert referer in settings.get_component_priority_dict_with_base("SPIDER_MIDDLEWARES")
     assert settings.getdict("DOWNLOAD_HANDLERS") == {"http": None, "https": None}
     # A middleware the user lists keeps the user's order.
     chosen = settings_with_addons(
         "kayhan", NEWSCRAWL_REPLAY=str(tmp_path), DOWNLOADER_MIDDLEWARES={cookies: 700}
     )
-    assert chosen.getdict("DOWNLOADER_MIDDLEWARES")[cookies] == 700
+    assert chosen.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")[cookies] == 700
     # A live crawl keeps them all.
     live = settings_with_addons("kayhan")
-    assert cookies not in live.getdict("DOWNLOADER_MIDDLEWARES")
-    assert referer not in live.getdict("SPIDER_MIDDLEWARES")
+    assert cookies in live.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    assert referer in live.get_component_priority_dict_with_base("SPIDER_MIDDLEWARES")
+
+
+_URL_PIECES = st.sampled_from(
+    [
+        *"abcXYZ019-._~!$&'()*+,;=:@/",
+        *("%D8", "%A7", "%d8", "%41", "%20", "%2F", "%FF", "%C0", "%7E", "%", "%G1"),
+        *("/.", "/..", "./", "//", "?", "?b=1&a=2", "#x", " ", "ا"),
+    ]
+)
+_HOSTS = st.sampled_from(
+    [
+        *("kayhan.ir", "www.tasnimnews.com", "Kayhan.ir", "kayhan.ir.", "xn--mgba3a4f16a.ir"),
+        *("kayhan.ir:443", "kayhan.ir:8080", "a-b.ir", "-a.ir", "ایران.ir", "", "kayhan..ir"),
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(["https", "http", "HTTPS", "ftp"]),
+    _HOSTS,
+    st.lists(_URL_PIECES, max_size=12).map("".join),
+)
+@example("https", "kayhan.ir", "/fa/news/1/%D8%A7-%DB%8C")
+def test_url_key_is_the_canonical_url_without_its_scheme(scheme, host, path):
+    """url_key skips canonicalize_url for a URL already canonical: the same key either way."""
+    url = f"{scheme}://{host}{path}"
+    try:
+        expected = canonicalize_url(url, keep_fragments=False).split("://", 1)[-1]
+    except ValueError:  # canonicalize_url refuses it: url_key must too
+        with pytest.raises(ValueError):
+            url_key(url)
+        return
+    assert url_key(url) == expected

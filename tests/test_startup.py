@@ -1,0 +1,76 @@
+"""What a replay crawl process imports: nothing it does not use (start-up is CPU paid by every
+process; bench/benchmark.py measures it, this only checks what it is made of)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+from crawl_helpers import CRAWL_TIMEOUT, ROOT, crawl_command, crawl_env, read_result
+from test_replay_record import write_warc
+
+from newscrawl.warc_index import ensure_index
+
+FIXTURE = ROOT / "tests" / "fixtures" / "kayhan" / "260941.html"
+URL = "https://kayhan.ir/fa/news/260941/x"
+# Run scrapy as `python -m scrapy` does, then list the watched packages that were imported.
+_WATCHING = """
+import atexit, sys
+WATCHED = set(sys.argv.pop(1).split(","))
+atexit.register(lambda: print("IMPORTED", sorted(
+    {name.split(".")[0] for name in sys.modules} & WATCHED), file=sys.stderr))
+sys.argv[0] = "scrapy"
+from scrapy.cmdline import execute
+execute()
+"""
+WATCHED = ("aiohttp", "tldextract", "cdxj_indexer", "surt", "spidermon", "jsonschema")
+
+
+def _crawl(tmp_path: Path, *settings: str) -> tuple[list[str], list[dict]]:
+    warc = tmp_path / "saved.warc.gz"
+    if not warc.exists():
+        write_warc(warc, [(URL, 200, [("Content-Type", "text/html")], FIXTURE.read_bytes())])
+        ensure_index(warc)  # as -a record= leaves it
+    urls = tmp_path / "urls.txt"
+    urls.write_text(URL + "\n", encoding="utf-8")
+    work = tmp_path / f"run{len(list(tmp_path.glob('run*')))}"
+    line = crawl_command("kayhan", work, "-a", f"urls={urls}", "-a", f"replay={warc}")
+    assert line[1:3] == ["-m", "scrapy"]
+    line[1:3] = ["-c", _WATCHING, ",".join(WATCHED)]
+    for setting in settings:
+        line += ["-s", setting]
+    done = subprocess.run(
+        line,
+        cwd=ROOT,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=CRAWL_TIMEOUT,
+        check=False,
+    )
+    (work / "stderr.txt").write_text(done.stderr, encoding="utf-8")
+    result = read_result(work, done.returncode, done.stderr)
+    assert result.returncode == 0, result.log[-2000:]
+    imported = done.stderr.rsplit("IMPORTED ", 1)[1].splitlines()[0]
+    return ast.literal_eval(imported), result.items
+
+
+def test_a_replay_crawl_imports_no_server_or_indexer_code(tmp_path: Path):
+    imported, items = _crawl(tmp_path)
+    assert [item["code"] for item in items] == ["260941"]
+    # Not Scrapy's remote control server (aiohttp), not the cookies middleware (tldextract),
+    # not the indexer of a WARC that has its index; spidermon runs the monitors.
+    assert imported == ["jsonschema", "spidermon"]
+
+
+def test_a_replay_crawl_does_not_warn_about_the_referer_middleware_it_leaves_out(tmp_path):
+    _crawl(tmp_path, "LOG_LEVEL=WARNING")
+    log = (tmp_path / "run0" / "stderr.txt").read_text(encoding="utf-8")
+    assert "RefererMiddleware" not in log
+
+
+def test_monitoring_off_imports_no_spidermon(tmp_path: Path):
+    imported, items = _crawl(tmp_path, "SPIDERMON_ENABLED=0")
+    assert len(items) == 1
+    assert imported == []
