@@ -19,7 +19,8 @@ from pathlib import Path
 from scrapy import Spider
 from scrapy.extensions.feedexport import FileFeedStorage
 
-from newscrawl.state import CrawlState, trim_partial_line, write_all
+from newscrawl.durable import write_all
+from newscrawl.state import CrawlState, trim_partial_line
 
 
 class LineAtomicFile(io.RawIOBase):

@@ -21,11 +21,12 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from newscrawl.durable import write_atomically
 
 MANIFEST_VERSION = 1
 _NAME = re.compile(r"(?P<sequence>[0-9]{10})-.+\.json")
@@ -128,23 +129,15 @@ def build_manifest(
     return Manifest(run, spider, started, finished, entries, output_failed)
 
 
-def _write_chunks(fd: int, chunks: Iterator[str]) -> None:
+def _encoded(chunks: Iterator[str]) -> Iterator[bytes]:
+    """The manifest's text as bytes, in buffers of 64 KB or more (few writes, little held)."""
     buffer = bytearray()
     for chunk in chunks:
         buffer += chunk.encode("utf-8")
         if len(buffer) >= 1 << 16:
-            _write_all(fd, buffer)
+            yield bytes(buffer)
             buffer.clear()
-    _write_all(fd, buffer)
-
-
-def _write_all(fd: int, data: bytes | bytearray) -> None:
-    view = memoryview(data)
-    while view:  # os.write may write part of it (as newscrawl.state.write_all)
-        written = os.write(fd, view)
-        if written <= 0:
-            raise OSError(28, "No space left on device (nothing written)")
-        view = view[written:]
+    yield bytes(buffer)
 
 
 def write_manifest(directory: Path, manifest: Manifest, file_mode: int = 0o644) -> Path:
@@ -155,18 +148,7 @@ def write_manifest(directory: Path, manifest: Manifest, file_mode: int = 0o644) 
         fcntl.flock(directory_fd, fcntl.LOCK_EX)  # one writer at a time: numbers in order
         sequence = 1 + max((s for _, s in _manifest_names(directory)), default=0)
         path = directory / f"{sequence:010d}-{manifest.run}.json"
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".manifest.", suffix=".tmp")
-        try:
-            try:
-                os.fchmod(fd, file_mode)
-                _write_chunks(fd, manifest.chunks())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, _encoded(manifest.chunks()), file_mode, fsync=True)
         os.fsync(directory_fd)  # the rename
     finally:
         os.close(directory_fd)  # and the lock with it

@@ -169,17 +169,6 @@ def complete_lines_at(path: Path, offset: int = 0, end: int | None = None):
             offset += len(line)
 
 
-def write_all(fd: int, data: bytes) -> None:
-    """Write every byte of ``data``: ``os.write`` may write only part of it (a disk filling
-    up writes what fits, then fails)."""
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        if written <= 0:
-            raise OSError(28, "No space left on device (nothing written)")
-        view = view[written:]
-
-
 def _default_file_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)

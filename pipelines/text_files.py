@@ -17,15 +17,15 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.durable import write_atomically
 from newscrawl.manifest import previous_revision_file
-from newscrawl.state import FILE_MODE, CrawlState, write_all
+from newscrawl.state import FILE_MODE, CrawlState
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +41,9 @@ def text_path(root: Path, outlet: str, code: str) -> Path:
     return root / outlet / f"{code}.txt"
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_text_file(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        try:
-            os.fchmod(fd, FILE_MODE)
-            write_all(fd, text.encode("utf-8"))
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, [text.encode("utf-8")], FILE_MODE)
 
 
 def keep_previous_revision(path: Path, revision: int) -> Path | None:
@@ -94,7 +84,7 @@ class TextFilePipeline:
             raise DropItem(str(error)) from error
         try:
             kept = keep_previous_revision(path, adapter.get("revision") or 1)
-            write_atomically(path, adapter["text"])
+            write_text_file(path, adapter["text"])
         except OSError as error:
             self.state.fail(f"text file {path}", error)
             raise DropItem(f"{path} not written: {error}", log_level="DEBUG") from error

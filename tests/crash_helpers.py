@@ -104,14 +104,16 @@ class DiskFullExtension:
         return self.calls >= self.after
 
     def _fail_writes_in(self) -> None:
+        import newscrawl.durable
         import newscrawl.feeds
-        import pipelines.text_files
 
-        module = newscrawl.feeds if self.point == "feed" else pipelines.text_files
+        # Text files are written through newscrawl.durable (a temporary .txt file renamed).
+        module = newscrawl.feeds if self.point == "feed" else newscrawl.durable
         real_write_all = module.write_all
 
         def write_all(fd: int, data: bytes) -> None:
-            if self._full():
+            text_file = ".txt." in os.readlink(f"/proc/self/fd/{fd}")
+            if (self.point == "feed" or text_file) and self._full():
                 os.write(fd, data[: len(data) // 2])
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             real_write_all(fd, data)
