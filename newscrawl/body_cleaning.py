@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 
 from lxml import etree
 
+from newscrawl.layout import LINK_BOX_HEADINGS
 from newscrawl.text import normalize_line
 
 MEDIA_TAGS = frozenset({"img", "amp-img", "picture", "svg", "amp-anim"})
@@ -102,12 +103,8 @@ def _drop_widgets(container: etree._Element, remove) -> None:
 BOX_HEADINGS = frozenset(
     normalize_line(heading, strip_zwnj=True).rstrip(":：")
     for heading in (
-        "بیشتر بخوانید",
-        "اخبار مرتبط",
-        "مطالب مرتبط",
+        *LINK_BOX_HEADINGS,
         "خبرهای مرتبط",
-        "پیشنهاد ما",
-        "پیشنهاد سردبیر",
         "نظرات",
         "نظر شما",
         "دیدگاه‌ها",
