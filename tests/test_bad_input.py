@@ -260,3 +260,10 @@ def test_replay_crawl_of_every_bad_page(tmp_path: Path):
         and p.parent.name != "manifests"  # the run manifest
     ]
     assert strays == []
+
+
+def test_derived_pages_are_not_kept_in_the_source_tree():
+    """The bad pages are derived at test start into a temporary directory (conftest.py):
+    the source tree holds only their manifest."""
+    kept = sorted(p.name for p in (FIXTURES / "bad" / "kayhan").iterdir())
+    assert kept == ["manifest.tsv"]
