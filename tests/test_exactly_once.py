@@ -233,7 +233,7 @@ def test_disk_full_then_rerun_with_space_emits_every_article_once(tmp_path, poin
 
 
 def test_a_cut_off_line_is_removed_before_appending(tmp_path):
-    """The issue's case: a feed file left with part of a line; the next run appends."""
+    """A full disk's case: a feed file left with part of a line; the next run appends."""
     feed = tmp_path / "all.jsonl"
     feed.write_bytes(b'{"outlet": "kayhan", "code": "1", "title": "cut off by a full di')
     done = crawl_appending(tmp_path / "run", feed, state=tmp_path / "state.sqlite3")
