@@ -36,17 +36,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from scrapy.http import HtmlResponse, Request, Response
 
-from newscrawl.article_block import (
-    HEAD_IMAGE,
-    ArticleScope,
-    album_images,
-    common_ancestor,
-    depth,
-    hidden,
-    in_box,
-    inside,
-)
-from newscrawl.body_cleaning import text_length
+from newscrawl.article_block import HEAD_IMAGE, ArticleScope, album_images, hidden, in_box
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.fallback import find_article as find_fallback_article
@@ -62,6 +52,7 @@ from newscrawl.notes import Note, Skip
 from newscrawl.published import DATE_LABEL, choose_published, shown_date
 from newscrawl.selection import Page, node_text, xpath_of
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
+from newscrawl.tree import common_ancestor, depth, inside, text_length
 from newscrawl.urls import canonical_url, on_canonical_host, url_code
 
 FALLBACK = "fallback"
@@ -397,7 +388,7 @@ def _code(
     layout: Layout | None,
 ) -> str:
     url_found = url_code(outlet, url) or url_code(outlet, request_url)
-    shown = to_ascii_digits(" ".join(scope.texts(layout.code, normalise=False))) if layout else ""
+    shown = to_ascii_digits(" ".join(scope.texts(layout.code))) if layout else ""
     page_code = next(iter(_DIGITS.findall(shown)), None)
     if url_found and page_code and url_found != page_code:
         raise Skip("code_mismatch", f"URL says {url_found}, page says {page_code}")

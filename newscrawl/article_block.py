@@ -17,6 +17,7 @@ from lxml import etree
 from newscrawl.extraction import image_source
 from newscrawl.layout import Selectors
 from newscrawl.selection import Node, node_text, select_in
+from newscrawl.tree import class_and_id, inside, precedes
 
 # Boxes inside an article block whose texts are not the article's fields (a teaser's lead,
 # a related item's date), by class or id.
@@ -68,7 +69,7 @@ class ArticleScope:
         picked = nodes if isinstance(nodes[0], str) else nodes[:1]
         return " ".join(node_text(n) for n in picked)
 
-    def texts(self, selectors: Selectors, *, normalise: bool = True) -> list[str]:
+    def texts(self, selectors: Selectors) -> list[str]:
         return [str(node_text(n)) for n in self.nodes(selectors)]
 
     def image_sources(
@@ -127,7 +128,7 @@ def album_images(scope: ArticleScope, foreign: Callable[[str], bool]) -> list[st
         if href and foreign(href):
             continue
         in_album = any(
-            name in names(a)
+            name in class_and_id(a)
             for a in image.iterancestors()
             if inside(a, scope.block) and a is not scope.block
             for name in _ALBUM_NAMES
@@ -136,10 +137,6 @@ def album_images(scope: ArticleScope, foreign: Callable[[str], bool]) -> list[st
         if in_album or full_size:
             found.append(full_size or image_source(image))
     return found if len(found) >= 2 else []
-
-
-def names(node: etree._Element) -> str:
-    return f"{node.get('class', '')} {node.get('id', '')}".lower()
 
 
 # What hides an element from a reader: a hidden mobile (or desktop) copy of the body.
@@ -166,35 +163,7 @@ def in_box(node: etree._Element, block: etree._Element) -> bool:
     for ancestor in (node, *node.iterancestors()):
         if ancestor is block:
             return False
-        classes = names(ancestor)
+        classes = class_and_id(ancestor)
         if any(name in classes for name in _TEASER_BOX_NAMES):
             return True
     return False
-
-
-def inside(node: etree._Element, ancestor: etree._Element) -> bool:
-    return node is ancestor or any(a is ancestor for a in node.iterancestors())
-
-
-def depth(node: etree._Element) -> int:
-    return sum(1 for _ in node.iterancestors())
-
-
-def common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element:
-    ancestors = {id(n): n for n in (a, *a.iterancestors())}
-    for node in (b, *b.iterancestors()):
-        if id(node) in ancestors:
-            return node
-    return b.getroottree().getroot()
-
-
-def precedes(a: etree._Element, b: etree._Element) -> bool:
-    """Whether ``a`` starts before ``b`` in document order (``a`` not inside ``b``)."""
-    common = common_ancestor(a, b)
-    if common is a:
-        return True
-    if common is b:
-        return False
-    branch_a = next(n for n in (a, *a.iterancestors()) if n.getparent() is common)
-    branch_b = next(n for n in (b, *b.iterancestors()) if n.getparent() is common)
-    return common.index(branch_a) < common.index(branch_b)

@@ -23,6 +23,7 @@ from lxml import etree
 
 from newscrawl.layout import LINK_BOX_HEADINGS
 from newscrawl.text import normalize_line
+from newscrawl.tree import class_and_id, inside, remove_keeping_tail, text_length
 
 MEDIA_TAGS = frozenset({"img", "amp-img", "picture", "svg", "amp-anim"})
 PLAYER_TAGS = frozenset(
@@ -71,7 +72,7 @@ def _drop_embeds(container: etree._Element, remove) -> None:
     for node in list(container.iter("blockquote", "div", "iframe")):
         if _detached(node, container) or node is container:
             continue
-        names = f"{node.get('class', '')} {node.get('id', '')}".lower()
+        names = class_and_id(node)
         data = " ".join(k for k in node.attrib if k.startswith("data-"))
         if any(n in names or n in data for n in _EMBED_NAMES):
             remove(node)
@@ -158,7 +159,10 @@ def _drop_linked_away_images(
     for image in list(container.iter(*MEDIA_TAGS)):
         if _detached(image, container):
             continue
-        link = next((a for a in image.iterancestors("a") if _inside(a, container)), None)
+        link = next(
+            (a for a in image.iterancestors("a") if a is not container and inside(a, container)),
+            None,
+        )
         if link is not None and foreign_link is not None and foreign_link(link.get("href", "")):
             remove(link)
             continue
@@ -167,34 +171,12 @@ def _drop_linked_away_images(
             remove(image)
 
 
-def _inside(node: etree._Element, container: etree._Element) -> bool:
-    return any(a is container for a in node.iterancestors())
-
-
-def remove_keeping_tail(node: etree._Element) -> None:
-    """Remove ``node`` but keep its tail text, which belongs to the parent."""
-    parent = node.getparent()
-    if parent is None:
-        return
-    if node.tail:
-        previous = node.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node.tail
-        else:
-            parent.text = (parent.text or "") + node.tail
-    parent.remove(node)
-
-
-def text_length(node: etree._Element) -> int:
-    return len(normalize_line("".join(node.itertext())))
-
-
 def _is_player(node: etree._Element) -> bool:
     if not isinstance(node.tag, str):
         return False
     if node.tag in PLAYER_TAGS:
         return True
-    names = f"{node.get('class', '')} {node.get('id', '')}".lower()
+    names = class_and_id(node)
     return _PLAYER_HINT in names
 
 

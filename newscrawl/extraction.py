@@ -25,9 +25,10 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor, use_config
 
-from newscrawl.body_cleaning import clean_body, remove_keeping_tail
+from newscrawl.body_cleaning import clean_body
 from newscrawl.layout import LINK_BOX_HEADINGS
 from newscrawl.text import ZWNJ
+from newscrawl.tree import remove_keeping_tail
 
 # A printable letter (Ugaritic) that Persian news never contains: survives trafilatura's
 # cleaning, keeps a word in one piece for its heuristics.

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from newscrawl.body_cleaning import led_by_box_heading, remove_keeping_tail
+from newscrawl.body_cleaning import led_by_box_heading
 from newscrawl.text import normalize_line
+from newscrawl.tree import class_and_id, inside, remove_keeping_tail, text_length
 
 # Never the article, on any news site; a class or id containing one of these names a box.
 CHROME_TAGS = ("header", "footer", "nav", "aside", "form", "script", "style", "noscript")
@@ -72,7 +73,7 @@ def find_article(root: etree._Element, meta_title: str | None) -> FallbackArticl
         body = page
     title_node = _title_node(body, meta_title)
     _drop_chrome(body, keep=title_node)
-    if title_node is None or _detached(title_node, page):
+    if title_node is None or not inside(title_node, page):
         title_node = _title_node(body, meta_title)
     if title_node is None:
         return None
@@ -105,38 +106,31 @@ _TITLE_LIKE_TAGS = ("h2", "h3", "div", "span", "p", "strong", "b", "td")
 _TITLE_MIN_CHARS = 8
 
 
-def _names(node: etree._Element) -> str:
-    return f"{node.get('class', '')} {node.get('id', '')}".lower()
-
-
 def _is_chrome(node: etree._Element) -> bool:
     if node.tag in CHROME_TAGS:
         return True
-    names = _names(node)
+    names = class_and_id(node)
     return any(name in names for name in CHROME_NAMES)
 
 
-def _text_length(node: etree._Element) -> int:
-    return len(normalize_line("".join(node.itertext())))
-
-
 def _link_dense(node: etree._Element) -> bool:
-    total = _text_length(node)
+    total = text_length(node)
     if total == 0:
         return False
-    links = sum(_text_length(a) for a in node.iter("a"))
+    links = sum(text_length(a) for a in node.iter("a"))
     return links > _LINK_SHARE * total
 
 
-def _contains(node: etree._Element, other: etree._Element | None) -> bool:
-    return other is not None and (node is other or any(a is node for a in other.iterancestors()))
+def contains(node: etree._Element, other: etree._Element | None) -> bool:
+    """Whether ``other`` (if any) is ``node`` or lies inside it."""
+    return other is not None and inside(other, node)
 
 
 def _drop_chrome(body: etree._Element, keep: etree._Element | None) -> None:
     for node in list(body.iter()):
-        if not isinstance(node.tag, str) or node is body or _detached(node, body):
+        if not isinstance(node.tag, str) or node is body or not inside(node, body):
             continue
-        if _contains(node, keep):
+        if contains(node, keep):
             continue
         if (
             _is_chrome(node)
@@ -183,7 +177,7 @@ def _following(body: etree._Element, title: etree._Element) -> list[etree._Eleme
         if node is title:
             seen_title = True
             continue
-        if seen_title and isinstance(node.tag, str) and not _contains(title, node):
+        if seen_title and isinstance(node.tag, str) and not contains(title, node):
             nodes.append(node)
     return nodes
 
@@ -228,11 +222,11 @@ def _lead_after(
     body: etree._Element, title: etree._Element, block: etree._Element
 ) -> etree._Element | None:
     """The first lead-named element after the title that is not most of the block's text."""
-    block_text = _text_length(block)
+    block_text = text_length(block)
     for node in _following(body, title):
-        if any(name in _names(node) for name in _LEAD_NAMES):
-            length = _text_length(node)
-            if 0 < length <= _LEAD_MAX_SHARE * block_text and not _contains(node, block):
+        if any(name in class_and_id(node) for name in _LEAD_NAMES):
+            length = text_length(node)
+            if 0 < length <= _LEAD_MAX_SHARE * block_text and not contains(node, block):
                 return node
     return None
 
@@ -241,15 +235,18 @@ def _strip_header(block: etree._Element, parts: tuple[etree._Element | None, ...
     """Take the article's head out of its block: the title, the lead and the short boxes
     named as head parts (uptitle, date line, code, byline)."""
     for part in parts:
-        if part is not None and part is not block and _contains(block, part):
+        if part is not None and part is not block and contains(block, part):
             remove_keeping_tail(part)
     for node in list(block.iterdescendants()):
-        if not isinstance(node.tag, str) or _detached(node, block):
+        if not isinstance(node.tag, str) or not inside(node, block):
             continue
-        length = _text_length(node)
+        length = text_length(node)
         if (
             node.tag == "header"
-            or (any(name in _names(node) for name in _HEADER_NAMES) and length <= _HEADER_MAX_CHARS)
+            or (
+                any(name in class_and_id(node) for name in _HEADER_NAMES)
+                and length <= _HEADER_MAX_CHARS
+            )
             or (length <= _META_LINE_MAX_CHARS and _META_LINE.match(_text(node)))
         ):
             remove_keeping_tail(node)
@@ -257,7 +254,3 @@ def _strip_header(block: etree._Element, parts: tuple[etree._Element | None, ...
 
 def _text(node: etree._Element) -> str:
     return normalize_line("".join(node.itertext()))
-
-
-def _detached(node: etree._Element, root: etree._Element) -> bool:
-    return node is not root and not any(a is root for a in node.iterancestors())
