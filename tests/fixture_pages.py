@@ -20,8 +20,15 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.project import get_project_settings
 
 from newscrawl.replay import MANIFEST_NAME, SavedPage, load_response, read_manifest
+from newscrawl.settings import FEED_EXPORT_FIELDS
 from newscrawl.spider import NewsSpider
 from newscrawl.state import CrawlStateExtension
+
+# The fields an expected item (``<page>.json``) holds: every exported field but the
+# document, the fetch's own metadata and what the pipelines add.
+EXPECTED_FIELDS = tuple(
+    f for f in FEED_EXPORT_FIELDS if f not in ("text", "fetched_at", "revision", "schema_version")
+)
 
 
 @dataclass(frozen=True)

@@ -26,18 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newscrawl.article import Skip, parse_response  # noqa: E402
-from newscrawl.settings import FEED_EXPORT_FIELDS  # noqa: E402
 from tests.fixture_pages import (  # noqa: E402
+    EXPECTED_FIELDS,
     expected_of,
     outlet_directories,
     page_response,
     saved_html_pages,
-)
-
-# The fields an expected item holds: every exported field but the document, the fetch's own
-# metadata and what the pipelines add.
-EXPECTED_FIELDS = tuple(
-    f for f in FEED_EXPORT_FIELDS if f not in ("text", "fetched_at", "revision", "schema_version")
 )
 
 

@@ -16,8 +16,13 @@ from conftest import (
 
 from bench.quality import token_scores
 from newscrawl.article import FALLBACK, parse_response
-from tests.fixture_pages import expected_of, non_article_pages, page_response, saved_html_pages
-from tests.regenerate_expected import EXPECTED_FIELDS
+from tests.fixture_pages import (
+    EXPECTED_FIELDS,
+    expected_of,
+    non_article_pages,
+    page_response,
+    saved_html_pages,
+)
 
 ARTICLES = article_fixtures()
 
