@@ -10,9 +10,11 @@ Steps, all on the same pages:
 2. run ``scrapy crawl <outlet> -a urls=… -a replay=… -O items.jsonl`` in a subprocess per
    outlet (one crawl process at a time), text files and JSON lines written; wall time,
    CPU (user+sys) and peak RSS of each process come from ``os.wait4``;
-3. in this process, ``trafilatura.extract(html)`` with default settings on each whole page,
-   ``lxml.html.fromstring(html)`` alone (the floor), and the spider's extraction on the
-   article container it finds (copy, cleaning, trafilatura), timed in CPU seconds;
+3. while the crawls run, in a process of its own on the other core (same seconds, same
+   CPU speed: ``SideBySideBaseline``), ``trafilatura.extract(html)`` with default settings on
+   each whole page, ``lxml.html.fromstring(html)`` alone (the floor), and the spider's
+   extraction on the article container it finds (copy, cleaning, trafilatura), timed in CPU
+   seconds;
 4. where a page's CPU goes: the same crawls with a callback doing nothing, then only
    parsing (bench/floor_spider.py), by difference; and cProfile of crawls over a sample,
    grouped by stage (bench/profile.py);
@@ -24,7 +26,9 @@ Everything is written under ``--work`` (default ``output/bench``).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -32,9 +36,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 import lxml.html
 import trafilatura
@@ -58,6 +64,7 @@ from newscrawl.selection import Page
 from tests.fixture_pages import make_spider
 
 LARGE = 50_000
+T = TypeVar("T")
 ALL = "all"  # the "outlet" of a crawlall run
 STARTUP_PAGES = 3  # the start-up figure: a crawl of this many pages (and one of none)
 
@@ -219,14 +226,15 @@ def startup_cost(work: Path, corpus: CorpusInfo) -> list[CrawlRun]:
 
 @dataclass
 class Baseline:
-    pages: int
-    parse_cpu: float
-    trafilatura_cpu: float
-    container_pages: int  # pages where a declared layout found the article container
-    container_cpu: float  # the spider's extraction on that container alone
+    pages: int = 0  # pages measured (a page measured in two passes counts twice)
+    parse_cpu: float = 0.0
+    trafilatura_cpu: float = 0.0
+    container_pages: int = 0  # pages where a declared layout found the article container
+    container_cpu: float = 0.0  # the spider's extraction on that container alone
     kilobytes: float = 0.0  # of the pages' HTML (UTF-8)
     # Per outlet: [pages, plain trafilatura CPU seconds, KB], to tell which pages were measured.
     per_outlet: dict[str, list[float]] = field(default_factory=dict)
+    passes: int = 1  # over the sample (side by side with crawls: as many as they lasted)
 
     def trafilatura_line(self) -> str:
         """Plain trafilatura's cost per page and per KB, in all and per outlet."""
@@ -242,43 +250,113 @@ class Baseline:
         )
 
 
-def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
-    """On one page in ``every`` (the first, then a seeded random draw: every k-th page would
-    meet only the templates that k falls on, the corpus cycling through them): lxml parse
-    alone, plain whole-page trafilatura, and the spider's extraction on the article
-    container (found by the outlet's layouts, untimed)."""
-    pages = containers = 0
-    parse_cpu = traf_cpu = container_cpu = kilobytes = 0.0
-    per_outlet: dict[str, list[float]] = {}
+def baseline_sample(corpus: CorpusInfo, every: int) -> list[tuple[str, str]]:
+    """(outlet, html) of one page in ``every``: the first, then a seeded random draw (every
+    k-th page would meet only the templates that k falls on, the corpus cycling through
+    them)."""
+    sample = []
     number = 0
     draw = random.Random(0)
     for outlet in corpus.pages:
-        spider = make_spider(outlet)
-        mine = per_outlet.setdefault(outlet, [0, 0.0, 0.0])
         for _, html in iter_pages(corpus.warc(outlet)):
             number += 1
-            if number > 1 and draw.randrange(every):
-                continue
-            started = time.process_time()
-            root = lxml.html.fromstring(html)
-            parsed = time.process_time()
-            trafilatura.extract(html)
-            done = time.process_time()
-            parse_cpu += parsed - started
-            traf_cpu += done - parsed
-            pages += 1
-            size = len(html.encode("utf-8")) / 1024
-            kilobytes += size
-            mine[0] += 1
-            mine[1] += done - parsed
-            mine[2] += size
-            found = find_article(Page(root), type(spider))
-            if found is not None:
-                started = time.process_time()
-                extract_body(found.container, found.layout.drop_xpaths)
-                container_cpu += time.process_time() - started
-                containers += 1
-    return Baseline(pages, parse_cpu, traf_cpu, containers, container_cpu, kilobytes, per_outlet)
+            if number == 1 or not draw.randrange(every):
+                sample.append((outlet, html))
+    return sample
+
+
+def measure_baseline(baseline: Baseline, outlet: str, html: str) -> None:
+    """On one page: lxml parse alone, plain whole-page trafilatura, and the spider's
+    extraction on the article container (found by the outlet's layouts, untimed)."""
+    started = time.process_time()
+    root = lxml.html.fromstring(html)
+    parsed = time.process_time()
+    trafilatura.extract(html)
+    done = time.process_time()
+    size = len(html.encode("utf-8")) / 1024
+    baseline.pages += 1
+    baseline.parse_cpu += parsed - started
+    baseline.trafilatura_cpu += done - parsed
+    baseline.kilobytes += size
+    mine = baseline.per_outlet.setdefault(outlet, [0, 0.0, 0.0])
+    mine[0] += 1
+    mine[1] += done - parsed
+    mine[2] += size
+    found = find_article(Page(root), _outlet_class(outlet))
+    if found is not None:
+        started = time.process_time()
+        extract_body(found.container, found.layout.drop_xpaths)
+        baseline.container_cpu += time.process_time() - started
+        baseline.container_pages += 1
+
+
+@functools.cache
+def _outlet_class(outlet: str) -> type:
+    return type(make_spider(outlet))
+
+
+def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
+    """The baselines on one page in ``every``, once each, in this process."""
+    baseline = Baseline()
+    for outlet, html in baseline_sample(corpus, every):
+        measure_baseline(baseline, outlet, html)
+    return baseline
+
+
+class SideBySideBaseline:
+    """The baselines measured while crawls run, in a child process on the other core.
+
+    CPU speed on a shared VM drifts by 10% and more within a minute: a baseline measured
+    before or after the crawls compares two different machines. This one cycles through its
+    sample for as long as the crawls run (then to the end of its pass, so that each page
+    counts as often as the others), over the same seconds; CPU time of each call as before."""
+
+    def __init__(self, corpus: CorpusInfo, every: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._parent, child = context.Pipe()
+        self._process = context.Process(
+            target=_baseline_worker, args=(child, corpus, every), daemon=True
+        )
+
+    def __enter__(self) -> SideBySideBaseline:
+        self._process.start()
+        self._parent.recv()  # the sample is loaded: measuring from now on
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+
+    def result(self) -> Baseline:
+        """Stop (at the end of the current pass) and return what was measured."""
+        self._parent.send("stop")
+        baseline = self._parent.recv()
+        self._process.join()
+        return baseline
+
+
+def _baseline_worker(conn, corpus: CorpusInfo, every: int) -> None:
+    sample = baseline_sample(corpus, every)
+    baseline = Baseline(passes=0)
+    conn.send("ready")
+    while True:
+        for outlet, html in sample:
+            measure_baseline(baseline, outlet, html)
+        baseline.passes += 1
+        if conn.poll():
+            conn.send(baseline)
+            return
+
+
+def side_by_side(corpus: CorpusInfo, every: int, crawls: Callable[[], T]) -> tuple[T, Baseline]:
+    """``crawls()`` with the baselines measured beside them (``SideBySideBaseline``), or
+    after them on a machine of one CPU."""
+    if (os.cpu_count() or 1) < 2:
+        return crawls(), run_baselines(corpus, every)
+    with SideBySideBaseline(corpus, every) as baseline:
+        done = crawls()
+        return done, baseline.result()
 
 
 def run_crawlall(corpus: CorpusInfo, work: Path) -> CrawlRun:
@@ -406,14 +484,23 @@ def main(argv: list[str] | None = None) -> int:
         f"start-up: a replay crawl of 0 pages {idle.cpu:.2f} s CPU ({idle.max_rss_mb:.0f} MB "
         f"peak RSS), of {few.pages} pages {few.cpu:.2f} s CPU (target <= 1 s)"
     )
-    print("crawls (scrapy crawl <outlet> -a urls=... -a replay=..., one process at a time):")
-    runs, wall = run_crawls(_crawl_jobs(corpus, work))
+    print(
+        "crawls (scrapy crawl <outlet> -a urls=... -a replay=..., one process at a time), "
+        f"plain trafilatura beside them on 1 page in {args.baseline_every}:",
+        flush=True,
+    )
+    (runs, wall), base = side_by_side(
+        corpus, args.baseline_every, lambda: run_crawls(_crawl_jobs(corpus, work))
+    )
     for run in runs:
         _print_run(run)
     total_pages = sum(r.pages for r in runs)
     cpu = sum(r.cpu for r in runs)
     peak = max(r.max_rss_mb for r in runs)
     pipeline_ms = ms(cpu, total_pages)
+    traf_ms = ms(base.trafilatura_cpu, base.pages)
+    parse_ms = ms(base.parse_cpu, base.pages)
+    container_ms = ms(base.container_cpu, base.container_pages)
     results: dict = {
         "pages": total_pages,
         "outlets": list(outlets),
@@ -423,19 +510,11 @@ def main(argv: list[str] | None = None) -> int:
         "startup": asdict(idle),
         "startup_few_pages": asdict(few),
         "runs": [asdict(r) for r in runs],
+        "trafilatura_cpu_ms_per_page": traf_ms,
+        "parse_cpu_ms_per_page": parse_ms,
+        "container_cpu_ms_per_page": container_ms,
+        "baseline": asdict(base),
     }
-
-    print(f"baselines (in this process) on 1 page in {args.baseline_every} ...", flush=True)
-    base = run_baselines(corpus, args.baseline_every)
-    traf_ms = ms(base.trafilatura_cpu, base.pages)
-    parse_ms = ms(base.parse_cpu, base.pages)
-    container_ms = ms(base.container_cpu, base.container_pages)
-    results.update(
-        trafilatura_cpu_ms_per_page=traf_ms,
-        parse_cpu_ms_per_page=parse_ms,
-        container_cpu_ms_per_page=container_ms,
-        baseline=asdict(base),
-    )
 
     print()
     print(f"{'CPU per page':50} {'ms':>8}")
@@ -457,18 +536,28 @@ def main(argv: list[str] | None = None) -> int:
 
     crawlall = None
     if not args.no_crawlall and len(corpus.pages) > 1:
-        crawlall = run_crawlall(corpus, work)
+        crawlall, all_base = side_by_side(
+            corpus, args.baseline_every, lambda: run_crawlall(corpus, work)
+        )
         all_ms = ms(crawlall.cpu, crawlall.pages)
+        all_traf_ms = ms(all_base.trafilatura_cpu, all_base.pages)
         print(
             "crawlall over one WARC of all the outlets' pages, in one process "
-            "(scrapy crawlall -a urls=all.urls -a replay=all.warc.gz):"
+            "(scrapy crawlall -a urls=all.urls -a replay=all.warc.gz), plain trafilatura "
+            "beside it:"
         )
         _print_run(crawlall)
         print(
-            f"  {all_ms:.2f} ms a page CPU, start-up included: {traf_ms / all_ms:.2f}x less "
-            f"CPU than plain trafilatura (target >= 8x), {crawlall.max_rss_mb:.0f} MB peak RSS"
+            f"  {all_ms:.2f} ms a page CPU, start-up included, against plain trafilatura's "
+            f"{all_traf_ms:.2f}: {all_traf_ms / all_ms:.2f}x less CPU (target >= 8x), "
+            f"{crawlall.max_rss_mb:.0f} MB peak RSS"
         )
-        results["crawlall"] = {**asdict(crawlall), "cpu_ms_per_page": all_ms}
+        results["crawlall"] = {
+            **asdict(crawlall),
+            "cpu_ms_per_page": all_ms,
+            "trafilatura_cpu_ms_per_page": all_traf_ms,
+            "baseline": asdict(all_base),
+        }
 
     if args.parallel > 1:
         together, together_wall = run_crawls(_crawl_jobs(corpus, work), args.parallel)

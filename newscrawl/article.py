@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 from scrapy.http import HtmlResponse, Request, Response
@@ -40,6 +40,7 @@ from newscrawl.article_block import HEAD_IMAGE, ArticleScope, album_images, hidd
 from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.fallback import find_article as find_fallback_article
+from newscrawl.html_tree import parse_page
 from newscrawl.layout import SHARED_BODY_DROP, Layout, Selectors
 from newscrawl.non_articles import (
     LISTING_MIN_ARTICLE_LINKS,
@@ -53,7 +54,7 @@ from newscrawl.published import DATE_LABEL, choose_published, shown_date
 from newscrawl.selection import Page, node_text, xpath_of
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 from newscrawl.tree import common_ancestor, depth, inside, text_length
-from newscrawl.urls import canonical_url, on_canonical_host, url_code
+from newscrawl.urls import canonical_url, on_canonical_host, on_domains, url_code
 
 FALLBACK = "fallback"
 # A paragraph this long that comes again word for word is a copy (a hidden mobile version of
@@ -139,7 +140,7 @@ def parse_response(response: Response, outlet: OutletDeclaration, **options: Any
         raise Skip("truncated", f"no </body> or </html> in {len(response.body)} bytes")
     request_url = response.request.url if response.request else ""
     options.setdefault("request_url", request_url)
-    return parse_article(response.url, response.selector.root, outlet, **options)
+    return parse_article(response.url, parse_page(response), outlet, **options)
 
 
 def parse_article(
@@ -361,8 +362,7 @@ def foreign_links(outlet: OutletDeclaration, url: str) -> Callable[[str], bool]:
         if not href or href.startswith(("#", "javascript:", "data:")):
             return False
         absolute = urljoin(url, href)
-        host = urlsplit(absolute).hostname or ""
-        if not any(host == d or host.endswith("." + d) for d in domains):
+        if not on_domains(domains, absolute):
             return True
         code = url_code(outlet, absolute)
         return code is not None and code != own

@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterable, Iterator
 from configparser import ConfigParser
 from dataclasses import dataclass
 
-import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor, use_config
 
 from newscrawl.body_cleaning import clean_body
+from newscrawl.html_tree import new_element
 from newscrawl.layout import LINK_BOX_HEADINGS
 from newscrawl.text import ZWNJ
 from newscrawl.tree import remove_keeping_tail
@@ -127,8 +127,8 @@ def _prepare(
     if element.tag == "html":
         root = copy.deepcopy(element)
     else:
-        root = lxml.html.Element("html")
-        body = lxml.html.Element("body")
+        root = new_element("html")
+        body = new_element("body")
         body.append(copy.deepcopy(element))
         root.append(body)
     # lxml parses control characters in HTML text (Word's \x0b, a stray \x1b) but refuses to

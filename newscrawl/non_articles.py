@@ -65,9 +65,17 @@ def is_html(response: Response) -> bool:
 _DOCUMENT_END = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
 
 
+# Where a whole page's closing tags are looked for first: its end (what follows them, if
+# anything, is a few scripts), not 100-200 KB of markup from the start.
+_END_WINDOW = 16 * 1024
+
+
 def is_truncated(response: Response) -> bool:
     """An HTML page that stops before its end: what it holds of the article may be partial."""
-    return _DOCUMENT_END.search(response.body) is None
+    body = response.body
+    if _DOCUMENT_END.search(body, max(0, len(body) - _END_WINDOW)) is not None:
+        return False
+    return _DOCUMENT_END.search(body) is None
 
 
 def has_soft_404_text(text: str) -> bool:

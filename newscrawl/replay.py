@@ -34,6 +34,7 @@ from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
 from newscrawl.components import leave_out_unless_set
 from newscrawl.replay_index import ReplayIndex
+from newscrawl.urls import on_domains
 from newscrawl.warc_index import ensure_index, read_index
 
 logger = logging.getLogger(__name__)
@@ -269,19 +270,34 @@ class ReplayStorage:
     def open_spider(self, spider: Spider) -> None:
         self.stats = spider.crawler.stats
         self.article_key = getattr(spider, "article_key", self.article_key)
+        # Only the pages of the spider's own sites: Scrapy's off-site middleware, before the
+        # cache, drops any request for another site's. A WARC of every outlet replayed by
+        # crawlall's spiders is so indexed once in all, a quarter by each.
+        domains = tuple(getattr(spider, "allowed_domains", None) or ())
         self.index = ReplayIndex()
+        other_sites = 0
         for source in find_sources(self.root):
             entries = (
                 read_manifest(source) if source.name == MANIFEST_NAME else read_saved_pages(source)
             )
             for url, page in entries:
+                if domains and not on_domains(domains, url):
+                    other_sites += 1
+                    continue
                 # Of several captures of a URL, a successful one wins over an error, and a
                 # later one over an earlier one (see ReplayIndex).
                 self.index.add(url, url_key(url), page, self.article_key(url))
         self.index.commit()
         saved = len(self.index)
-        logger.info("Replaying %d saved URLs from %s", saved, self.root)
+        logger.info(
+            "Replaying %d saved URLs from %s (%d saved responses of other sites left out)",
+            saved,
+            self.root,
+            other_sites,
+        )
         self.stats.set_value("replay/saved_urls", saved)
+        if other_sites:
+            self.stats.set_value("replay/other_site_responses", other_sites)
 
     def close_spider(self, spider: Spider) -> None:
         if self.index is not None:

@@ -38,6 +38,7 @@ from newscrawl.discovery import (
 from newscrawl.distributed import seed_shared_queue
 from newscrawl.feed_links import feed_links
 from newscrawl.feed_links import record_outcome as record_feed_outcome
+from newscrawl.html_tree import parse_page
 from newscrawl.items import ArticleItem
 from newscrawl.layout import Layout, Selectors
 from newscrawl.non_articles import is_cdn_challenge
@@ -145,7 +146,8 @@ class NewsSpider(scrapy.Spider):
     def discovery_requests(self) -> Iterator[scrapy.Request]:
         """Where this crawl starts, as the spider arguments say."""
         if self.urls_file is not None:
-            yield from self._article_requests(read_url_list(self.urls_file), "urls_file")
+            own = self._own_site_urls(read_url_list(self.urls_file))
+            yield from self._article_requests(own, "urls_file")
         elif self.codes is not None:
             code_urls = (self.code_url.format(code=code) for code in self.codes)
             yield from self._article_requests(code_urls, "codes")
@@ -158,6 +160,21 @@ class NewsSpider(scrapy.Spider):
                 yield self._start_page(url, self.parse_feed)
             for url in self.listing_urls:
                 yield self._start_page(url, self.parse_listing)
+
+    def _own_site_urls(self, listed: Iterable[str]) -> Iterator[str]:
+        """The URLs of a list on this outlet's domains. The others (a list of several
+        outlets' pages, as ``crawlall`` gives every spider) are another spider's: counted
+        (``discovery/urls_file_other_site``) and left, rather than requested for Scrapy's
+        off-site middleware to drop."""
+        other = 0
+        for url in listed:
+            if urls.on_domains(self.allowed_domains, url):
+                yield url
+            else:
+                other += 1
+                self.crawler.stats.inc_value("discovery/urls_file_other_site")
+        if other:
+            self.logger.info("urls_file: %d URLs on other sites than %s's, left", other, self.name)
 
     def _start_page(self, url: str, callback) -> scrapy.Request:
         self.crawler.stats.inc_value("discovery/start_pages")
@@ -203,7 +220,7 @@ class NewsSpider(scrapy.Spider):
         if not self._usable(response, "listing"):
             self.crawler.stats.inc_value("listing/failed")
             return
-        page = Page(response.selector.root)
+        page = Page(parse_page(response))
         area = next((found for s in self.listing_area if (found := page.select(s))), None)
         links = (
             [href for node in area if not isinstance(node, str) for href in link_hrefs(node)]

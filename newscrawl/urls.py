@@ -19,6 +19,13 @@ class OutletURLs(Protocol):
     canonical_host: str
 
 
+def on_domains(domains: tuple[str, ...], url: str) -> bool:
+    """Whether ``url``'s host is one of ``domains`` or a subdomain of one, as Scrapy's
+    off-site middleware decides for a spider's ``allowed_domains``."""
+    host = urlsplit(url).hostname or ""
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
 def url_code(outlet: OutletURLs, url: str) -> str | None:
     """The article code ``url`` names, or None when it names no article of the outlet."""
     match = outlet.article_url.match(url) if url else None

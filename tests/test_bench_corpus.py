@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from conftest import make_spider
 from crawl_helpers import run_crawl
 from scrapy import Request
 
-from bench.benchmark import run_baselines, run_crawlall
+from bench.benchmark import SideBySideBaseline, run_baselines, run_crawlall
 from bench.corpus import CHROME, FIRST_CODE, NO_CHROME, build_corpus, iter_pages, load_templates
 from newscrawl.replay import ReplayStorage
 from newscrawl.text import to_persian_digits
@@ -74,6 +75,18 @@ def test_baselines_time_the_container_of_every_page(tmp_path: Path):
     # figure is over the same pages as plain trafilatura's.
     assert baseline.pages == baseline.container_pages == PAGES
     assert baseline.trafilatura_cpu > 0 and baseline.container_cpu > 0
+
+
+def test_side_by_side_baseline_cycles_through_its_sample_while_the_crawls_run(tmp_path: Path):
+    corpus = build_corpus(tmp_path, PAGES)
+    once = run_baselines(corpus, every=1)
+    with SideBySideBaseline(corpus, every=1) as beside:
+        time.sleep(1.0)  # "the crawls"
+        baseline = beside.result()
+    # Whole passes only: each page counts as often as the others.
+    assert baseline.passes >= 1 and baseline.pages == baseline.passes * once.pages
+    assert baseline.per_outlet.keys() == once.per_outlet.keys()
+    assert baseline.trafilatura_cpu > 0
 
 
 def test_chrome_is_added_after_the_article_and_plain_fixtures_keep_none(tmp_path: Path):

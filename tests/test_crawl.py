@@ -38,6 +38,8 @@ def test_urls_file_crawls_exactly_those_urls(tmp_path):
         wanted[0],
         f"http://kayhan.ir/fa/news/{code}?utm_source=t#top",
         "https://kayhan.ir/fa/news/1",
+        # Another outlet's article (a list of several outlets'): left to its own spider.
+        article_fixtures("tasnim")[0].url,
     ]
     (tmp_path / "urls.txt").write_text("# chosen pages\n" + "\n".join(urls) + "\n")
     result = run_crawl(
@@ -54,6 +56,10 @@ def test_urls_file_crawls_exactly_those_urls(tmp_path):
     assert sorted(i["code"] for i in result.items) == sorted(f.expected["code"] for f in fixtures)
     assert result.stats["replay/miss"] == 1
     assert "discovery/feed_links" not in result.stats  # no discovery
+    # Not requested at all, rather than dropped by the off-site middleware.
+    assert result.stats["discovery/urls_file_other_site"] == 1
+    assert "offsite/filtered" not in result.stats
+    assert "1 URLs on other sites than kayhan's, left" in result.log
 
 
 def test_replay_never_reaches_the_network(tmp_path):

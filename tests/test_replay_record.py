@@ -73,6 +73,26 @@ def test_replay_serves_warc_records_and_404s_the_rest(tmp_path: Path):
     assert spider.crawler.stats.get_value("replay/hit") == 2
 
 
+def test_replay_indexes_only_the_pages_of_the_spiders_own_sites(tmp_path: Path):
+    """A WARC of several outlets (crawlall's): each spider's table holds its own pages only,
+    those the off-site middleware lets it request."""
+    html = [("Content-Type", "text/html; charset=utf-8")]
+    write_warc(
+        tmp_path / "mixed.warc",
+        [
+            ("https://kayhan.ir/fa/news/260941/slug", 200, html, PAGE),
+            ("https://www.tasnimnews.com/fa/news/1403/01/01/3000000/x", 200, html, PAGE),
+            ("https://tn.ai/3000000", 301, [("Location", "https://www.tasnimnews.com/")], b""),
+        ],
+    )
+    spider, storage = replay_storage(tmp_path)
+    stats = spider.crawler.stats
+    assert stats.get_value("replay/saved_urls") == 1
+    assert stats.get_value("replay/other_site_responses") == 2
+    found = storage.retrieve_response(spider, Request("https://kayhan.ir/fa/news/260941/slug"))
+    assert found.status == 200
+
+
 def test_replay_reads_manifest_fixtures(tmp_path: Path):
     (tmp_path / "p.html").write_bytes(PAGE)
     (tmp_path / "manifest.tsv").write_text(
