@@ -9,10 +9,10 @@ Steps, all on the same pages:
    one URL list per outlet;
 2. run ``scrapy crawl <outlet> -a urls=… -a replay=… -O items.jsonl`` in a subprocess per
    outlet (one crawl process at a time), text files and JSON lines written; wall time,
-   CPU (user+sys) and peak RSS of each process come from ``os.wait4``;
-3. while the crawls run, in a process of its own on the other core (same seconds, same
-   CPU speed: ``SideBySideBaseline``), ``trafilatura.extract(html)`` with default settings on
-   each whole page, ``lxml.html.fromstring(html)`` alone (the floor), and the spider's
+   CPU (user+sys) of each process come from ``os.wait4``, its peak RSS from ``/proc`` (VmHWM);
+3. taking turns with the crawls on the CPU, a second at a time (same minutes, same CPU
+   speed: ``TakingTurns``), ``trafilatura.extract(html)`` with default settings on each whole
+   page, ``lxml.html.fromstring(html)`` alone (the floor), and the spider's
    extraction on the article container it finds (copy, cleaning, trafilatura), timed in CPU
    seconds;
 4. where a page's CPU goes: the same crawls with a callback doing nothing, then only
@@ -28,19 +28,17 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import multiprocessing
 import os
 import platform
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TypeVar
 
 import lxml.html
 import trafilatura
@@ -64,7 +62,6 @@ from newscrawl.selection import Page
 from tests.fixture_pages import make_spider
 
 LARGE = 50_000
-T = TypeVar("T")
 ALL = "all"  # the "outlet" of a crawlall run
 STARTUP_PAGES = 3  # the start-up figure: a crawl of this many pages (and one of none)
 
@@ -77,7 +74,7 @@ class CrawlRun:
     text_files: int
     wall: float
     cpu: float  # user + sys of the crawl process
-    max_rss_mb: float  # ru_maxrss / 1024 (MiB)
+    max_rss_mb: float  # the crawl's own peak RSS (VmHWM, MiB), see _wait_any
     returncode: int
     skips: dict[str, int]
 
@@ -153,15 +150,22 @@ def _child_env(outlet: str) -> dict[str, str]:
     return env
 
 
-def run_crawls(jobs: list[CrawlJob], processes: int = 1) -> tuple[list[CrawlRun], float]:
+def run_crawls(
+    jobs: list[CrawlJob], processes: int = 1, turns: TakingTurns | None = None
+) -> tuple[list[CrawlRun], float]:
     """Run the crawls, at most ``processes`` at a time; (runs, wall seconds of them all).
-    Each child's CPU and peak RSS come from ``os.wait4``: its own rusage, not a sum."""
+    Each child's CPU comes from ``os.wait4`` (its own rusage, not a sum), its peak RSS from
+    ``/proc`` (``_wait_any``). With
+    ``turns``, the baselines take turns with the crawls on the CPU (``TakingTurns``); the
+    seconds a crawl was stopped for them are not in its wall time."""
     pending = list(jobs)
     # The Popen objects are kept until their child is waited for: a dropped one is polled
     # (and its child reaped, out from under os.wait4) when the next Popen starts.
     running: dict[int, tuple[CrawlJob, subprocess.Popen, float]] = {}
     runs: dict[CrawlJob, CrawlRun] = {}
     started_all = time.perf_counter()
+    paused_all = 0.0
+    peaks: dict[int, int] = {}  # pid -> peak RSS in KiB, as last read
     while pending or running:
         while pending and len(running) < processes:
             job = pending.pop(0)
@@ -178,17 +182,57 @@ def run_crawls(jobs: list[CrawlJob], processes: int = 1) -> tuple[list[CrawlRun]
                     stdin=subprocess.DEVNULL,
                     stdout=stdout,
                 )
-            running[child.pid] = (job, child, time.perf_counter())
-        pid, status, usage = os.wait4(-1, 0)
+            running[child.pid] = (job, child, time.perf_counter() - paused_all)
+        pid, status, usage, paused = _wait_any(list(running), peaks, turns)
+        paused_all += paused
         if pid not in running:
             continue
         job, child, started = running.pop(pid)
-        wall = time.perf_counter() - started
+        # Its wall time but the seconds it was stopped for the baselines.
+        wall = time.perf_counter() - paused_all - started
         cpu = usage.ru_utime + usage.ru_stime
         code = os.waitstatus_to_exitcode(status)
         child.returncode = code  # reaped here: the Popen must not wait for it again
-        runs[job] = _crawl_result(job, code, wall, cpu, usage.ru_maxrss / 1024)
-    return [runs[job] for job in jobs], time.perf_counter() - started_all
+        runs[job] = _crawl_result(job, code, wall, cpu, peaks.pop(pid, 0) / 1024)
+    return [runs[job] for job in jobs], time.perf_counter() - started_all - paused_all
+
+
+# How often a running crawl's peak RSS is read (and its exit looked for).
+_POLL_SECONDS = 0.005
+
+
+def _wait_any(
+    pids: list[int], peaks: dict[int, int], turns: TakingTurns | None
+) -> tuple[int, int, object, float]:
+    """Wait for one of the crawls ``pids`` to exit, reading their peak RSS meanwhile, and
+    with ``turns`` taking turns with them; (pid, status, rusage, seconds they were stopped).
+
+    The peak is the kernel's high-water mark of the crawl's own memory (``VmHWM``), not
+    ``ru_maxrss``: across fork and exec, that one starts from the RSS of the process that
+    spawned the crawl (this one, holding the baseline pages and trafilatura)."""
+    paused = 0.0
+    deadline = time.monotonic() + (turns.slice if turns else float("inf"))
+    while True:
+        pid, status, usage = os.wait4(-1, os.WNOHANG)
+        if pid:
+            return pid, status, usage, paused
+        for running in pids:
+            peaks[running] = max(peaks.get(running, 0), _peak_rss_kib(running))
+        if turns is not None and time.monotonic() >= deadline:
+            paused += turns.take_turn(pids)
+            deadline = time.monotonic() + turns.slice
+        time.sleep(_POLL_SECONDS)
+
+
+def _peak_rss_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # exited meanwhile (its last reading stands), or no /proc
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 def _crawl_result(job: CrawlJob, code: int, wall: float, cpu: float, rss: float) -> CrawlRun:
@@ -303,70 +347,68 @@ def run_baselines(corpus: CorpusInfo, every: int) -> Baseline:
     return baseline
 
 
-class SideBySideBaseline:
-    """The baselines measured while crawls run, in a child process on the other core.
+class TakingTurns:
+    """The baselines measured in turns with crawl processes, over the same minutes.
 
-    CPU speed on a shared VM drifts by 10% and more within a minute: a baseline measured
-    before or after the crawls compares two different machines. This one cycles through its
-    sample for as long as the crawls run (then to the end of its pass, so that each page
-    counts as often as the others), over the same seconds; CPU time of each call as before."""
+    CPU speed on a shared VM drifts by 10% and more within a minute (trafilatura on the same
+    30 pages: 61 to 75 ms a page): a baseline measured before or after the crawls compares two
+    different machines. Run at the same time on the other CPU it would slow them both (the
+    two CPUs of this VM share a core: everything ~40% slower, and not evenly). So they take
+    turns: the crawl processes are stopped (SIGSTOP) for a slice of baseline work, continued
+    (SIGCONT) for a slice of their own, and so on. CPU time of each side is as before; the
+    crawls' wall time leaves their stopped seconds out. The sample (shuffled, seeded) is
+    measured in whole passes: when the crawls end first, the pass is finished alone."""
 
-    def __init__(self, corpus: CorpusInfo, every: int) -> None:
-        context = multiprocessing.get_context("fork")
-        self._parent, child = context.Pipe()
-        self._process = context.Process(
-            target=_baseline_worker, args=(child, corpus, every), daemon=True
-        )
+    def __init__(self, corpus: CorpusInfo, every: int, slice_seconds: float = 1.0) -> None:
+        self.sample = baseline_sample(corpus, every)
+        random.Random(1).shuffle(self.sample)
+        self.slice = slice_seconds
+        self.baseline = Baseline(passes=0)
+        self._next = 0
+        self.beside = 0  # pages measured while crawls were running
 
-    def __enter__(self) -> SideBySideBaseline:
-        self._process.start()
-        self._parent.recv()  # the sample is loaded: measuring from now on
-        return self
+    def take_turn(self, pids: list[int]) -> float:
+        """Stop the crawls ``pids``, measure for a slice, continue them; seconds stopped."""
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        stopped = time.perf_counter()
+        try:
+            self.beside += self._measure_for(self.slice)
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
+        return time.perf_counter() - stopped
 
-    def __exit__(self, *exc: object) -> None:
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
+    def _measure_for(self, seconds: float) -> int:
+        started, measured = time.process_time(), 0
+        while time.process_time() - started < seconds:
+            self._measure_next()
+            measured += 1
+        return measured
+
+    def _measure_next(self) -> None:
+        outlet, html = self.sample[self._next]
+        measure_baseline(self.baseline, outlet, html)
+        self._next += 1
+        if self._next == len(self.sample):
+            self._next = 0
+            self.baseline.passes += 1
 
     def result(self) -> Baseline:
-        """Stop (at the end of the current pass) and return what was measured."""
-        self._parent.send("stop")
-        baseline = self._parent.recv()
-        self._process.join()
-        return baseline
+        """What was measured, the current pass finished."""
+        while self._next or not self.baseline.passes:
+            self._measure_next()
+        return self.baseline
 
 
-def _baseline_worker(conn, corpus: CorpusInfo, every: int) -> None:
-    sample = baseline_sample(corpus, every)
-    baseline = Baseline(passes=0)
-    conn.send("ready")
-    while True:
-        for outlet, html in sample:
-            measure_baseline(baseline, outlet, html)
-        baseline.passes += 1
-        if conn.poll():
-            conn.send(baseline)
-            return
-
-
-def side_by_side(corpus: CorpusInfo, every: int, crawls: Callable[[], T]) -> tuple[T, Baseline]:
-    """``crawls()`` with the baselines measured beside them (``SideBySideBaseline``), or
-    after them on a machine of one CPU."""
-    if (os.cpu_count() or 1) < 2:
-        return crawls(), run_baselines(corpus, every)
-    with SideBySideBaseline(corpus, every) as baseline:
-        done = crawls()
-        return done, baseline.result()
-
-
-def run_crawlall(corpus: CorpusInfo, work: Path) -> CrawlRun:
+def run_crawlall(corpus: CorpusInfo, work: Path, turns: TakingTurns | None = None) -> CrawlRun:
     """``scrapy crawlall`` over one WARC of every outlet's pages and their URLs in one list
     (each spider takes its own; the others' are dropped as off-site)."""
     if not corpus.mixed_warc.exists():
         corpus.write_mixed()
     total = sum(corpus.pages.values())
     job = CrawlJob(ALL, corpus.mixed_urls, corpus.mixed_warc, work / "crawlall", total)
-    runs, _ = run_crawls([job])
+    runs, _ = run_crawls([job], turns=turns)
     return runs[0]
 
 
@@ -486,12 +528,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         "crawls (scrapy crawl <outlet> -a urls=... -a replay=..., one process at a time), "
-        f"plain trafilatura beside them on 1 page in {args.baseline_every}:",
+        f"plain trafilatura taking turns with them on 1 page in {args.baseline_every}:",
         flush=True,
     )
-    (runs, wall), base = side_by_side(
-        corpus, args.baseline_every, lambda: run_crawls(_crawl_jobs(corpus, work))
-    )
+    turns = TakingTurns(corpus, args.baseline_every)
+    runs, wall = run_crawls(_crawl_jobs(corpus, work), turns=turns)
+    base = turns.result()
     for run in runs:
         _print_run(run)
     total_pages = sum(r.pages for r in runs)
@@ -536,15 +578,15 @@ def main(argv: list[str] | None = None) -> int:
 
     crawlall = None
     if not args.no_crawlall and len(corpus.pages) > 1:
-        crawlall, all_base = side_by_side(
-            corpus, args.baseline_every, lambda: run_crawlall(corpus, work)
-        )
+        all_turns = TakingTurns(corpus, args.baseline_every)
+        crawlall = run_crawlall(corpus, work, all_turns)
+        all_base = all_turns.result()
         all_ms = ms(crawlall.cpu, crawlall.pages)
         all_traf_ms = ms(all_base.trafilatura_cpu, all_base.pages)
         print(
             "crawlall over one WARC of all the outlets' pages, in one process "
             "(scrapy crawlall -a urls=all.urls -a replay=all.warc.gz), plain trafilatura "
-            "beside it:"
+            "taking turns with it:"
         )
         _print_run(crawlall)
         print(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 from conftest import make_spider
 from crawl_helpers import run_crawl
 from scrapy import Request
 
-from bench.benchmark import SideBySideBaseline, run_baselines, run_crawlall
+from bench.benchmark import TakingTurns, run_baselines, run_crawlall
 from bench.corpus import CHROME, FIRST_CODE, NO_CHROME, build_corpus, iter_pages, load_templates
 from newscrawl.replay import ReplayStorage
 from newscrawl.text import to_persian_digits
@@ -77,16 +76,18 @@ def test_baselines_time_the_container_of_every_page(tmp_path: Path):
     assert baseline.trafilatura_cpu > 0 and baseline.container_cpu > 0
 
 
-def test_side_by_side_baseline_cycles_through_its_sample_while_the_crawls_run(tmp_path: Path):
-    corpus = build_corpus(tmp_path, PAGES)
+def test_baselines_take_turns_with_the_crawls_in_whole_passes(tmp_path: Path):
+    corpus = build_corpus(tmp_path / "corpus", PAGES)
     once = run_baselines(corpus, every=1)
-    with SideBySideBaseline(corpus, every=1) as beside:
-        time.sleep(1.0)  # "the crawls"
-        baseline = beside.result()
+    turns = TakingTurns(corpus, every=1, slice_seconds=0.2)
+    run = run_crawlall(corpus, tmp_path / "work", turns)
+    baseline = turns.result()
+    assert (run.returncode, run.items) == (0, PAGES)
+    # The crawl was stopped for slices of baseline work, which its wall time leaves out.
+    assert turns.beside > 0
     # Whole passes only: each page counts as often as the others.
     assert baseline.passes >= 1 and baseline.pages == baseline.passes * once.pages
     assert baseline.per_outlet.keys() == once.per_outlet.keys()
-    assert baseline.trafilatura_cpu > 0
 
 
 def test_chrome_is_added_after_the_article_and_plain_fixtures_keep_none(tmp_path: Path):
