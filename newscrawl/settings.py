@@ -153,7 +153,11 @@ EXTENSIONS = {
     # line), imported only when SPIDERMON_ENABLED.
     "newscrawl.extensions.Monitoring": 450,
     "newscrawl.extensions.StatsFileExtension": 500,
+    # Start-up's objects out of the garbage collector's way (NEWSCRAWL_GC_FREEZE).
+    "newscrawl.extensions.FreezeStartupObjects": 600,
 }
+# gc.freeze() once the engine runs: full collections then walk only what the crawl builds.
+NEWSCRAWL_GC_FREEZE = True
 
 # --- monitoring (spidermon; see newscrawl/monitors.py and the README, "Monitoring") ---------
 SPIDERMON_ENABLED = True

@@ -16,10 +16,11 @@ FIXTURE = ROOT / "tests" / "fixtures" / "kayhan" / "260941.html"
 URL = "https://kayhan.ir/fa/news/260941/x"
 # Run scrapy as `python -m scrapy` does, then list the watched packages that were imported.
 _WATCHING = """
-import atexit, sys
+import atexit, gc, sys
 WATCHED = set(sys.argv.pop(1).split(","))
 atexit.register(lambda: print("IMPORTED", sorted(
     {name.split(".")[0] for name in sys.modules} & WATCHED), file=sys.stderr))
+atexit.register(lambda: print("FROZEN", gc.get_freeze_count(), file=sys.stderr))
 sys.argv[0] = "scrapy"
 from scrapy.cmdline import execute
 execute()
@@ -74,3 +75,15 @@ def test_monitoring_off_imports_no_spidermon(tmp_path: Path):
     imported, items = _crawl(tmp_path, "SPIDERMON_ENABLED=0")
     assert len(items) == 1
     assert imported == []
+
+
+def _frozen(tmp_path: Path) -> int:
+    log = (tmp_path / f"run{len(list(tmp_path.glob('run*'))) - 1}" / "stderr.txt").read_text()
+    return int(log.rsplit("FROZEN ", 1)[1].split()[0])
+
+
+def test_start_up_objects_are_frozen_out_of_the_garbage_collectors_way(tmp_path: Path):
+    _crawl(tmp_path)
+    assert _frozen(tmp_path) > 50_000  # Scrapy, Twisted, lxml, trafilatura... in a replay
+    _crawl(tmp_path, "NEWSCRAWL_GC_FREEZE=0")
+    assert _frozen(tmp_path) == 0
