@@ -359,10 +359,13 @@ class TakingTurns:
     crawls' wall time leaves their stopped seconds out. The sample (shuffled, seeded) is
     measured in whole passes: when the crawls end first, the pass is finished alone."""
 
-    def __init__(self, corpus: CorpusInfo, every: int, slice_seconds: float = 1.0) -> None:
+    def __init__(
+        self, corpus: CorpusInfo, every: int, slice_seconds: float = 1.0, share: float = 1.0
+    ) -> None:
         self.sample = baseline_sample(corpus, every)
         random.Random(1).shuffle(self.sample)
-        self.slice = slice_seconds
+        self.slice = slice_seconds  # of crawl between two turns of the baselines
+        self.share = share  # seconds of baselines a turn, per second of crawl
         self.baseline = Baseline(passes=0)
         self._next = 0
         self.beside = 0  # pages measured while crawls were running
@@ -373,7 +376,7 @@ class TakingTurns:
             os.kill(pid, signal.SIGSTOP)
         stopped = time.perf_counter()
         try:
-            self.beside += self._measure_for(self.slice)
+            self.beside += self._measure_for(self.slice * self.share)
         finally:
             for pid in pids:
                 os.kill(pid, signal.SIGCONT)
@@ -474,6 +477,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run the baselines on one page in k only, drawn at random (default 1: all pages)",
     )
     parser.add_argument(
+        "--baseline-share",
+        type=float,
+        default=1.0,
+        help="seconds of baselines per second of crawl while they take turns (default 1;"
+        " a long run needs less, e.g. 0.1)",
+    )
+    parser.add_argument(
         "--profile-pages", type=int, default=2000, help="pages profiled (0: no profile)"
     )
     parser.add_argument(
@@ -531,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         f"plain trafilatura taking turns with them on 1 page in {args.baseline_every}:",
         flush=True,
     )
-    turns = TakingTurns(corpus, args.baseline_every)
+    turns = TakingTurns(corpus, args.baseline_every, share=args.baseline_share)
     runs, wall = run_crawls(_crawl_jobs(corpus, work), turns=turns)
     base = turns.result()
     for run in runs:
@@ -578,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
 
     crawlall = None
     if not args.no_crawlall and len(corpus.pages) > 1:
-        all_turns = TakingTurns(corpus, args.baseline_every)
+        all_turns = TakingTurns(corpus, args.baseline_every, share=args.baseline_share)
         crawlall = run_crawlall(corpus, work, all_turns)
         all_base = all_turns.result()
         all_ms = ms(crawlall.cpu, crawlall.pages)
