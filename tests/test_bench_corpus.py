@@ -11,6 +11,8 @@ from scrapy import Request
 
 from bench.benchmark import TakingTurns, run_baselines, run_crawlall
 from bench.corpus import CHROME, FIRST_CODE, NO_CHROME, build_corpus, iter_pages, load_templates
+from bench.stages import STAGES
+from bench.stages import run as run_stages
 from newscrawl.replay import ReplayStorage
 from newscrawl.text import to_persian_digits
 
@@ -117,3 +119,13 @@ def test_crawlall_over_the_mixed_warc_gives_one_item_per_page(tmp_path: Path):
     assert corpus.mixed_warc.with_name("all.warc.gz.cdxj").exists()  # indexed, as recorded
     assert (run.returncode, run.pages, run.items, run.text_files) == (0, PAGES, PAGES, PAGES)
     assert run.skips == {} and run.cpu > 0
+
+
+def test_stage_timings_cover_every_page_of_a_crawlall(tmp_path: Path):
+    corpus = build_corpus(tmp_path / "corpus", PAGES)
+    result = run_stages(corpus, "all", tmp_path / "work")
+    callback = STAGES[0][2]
+    assert result["calls"][callback] == PAGES
+    # Each wrapped stage ran, once a page for the per-page ones.
+    assert all(result["calls"].get(label) for _, _, label in STAGES), result["calls"]
+    assert 0 < result["cpu"][callback] < result["total"]
