@@ -19,10 +19,16 @@ class OutletURLs(Protocol):
     canonical_host: str
 
 
+# The host of an absolute URL (after any user info, before any port), as urlsplit's hostname
+# gives it but ~10x faster: a replay checks every record of an archive at start-up.
+_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#]*)")
+
+
 def on_domains(domains: tuple[str, ...], url: str) -> bool:
     """Whether ``url``'s host is one of ``domains`` or a subdomain of one, as Scrapy's
     off-site middleware decides for a spider's ``allowed_domains``."""
-    host = urlsplit(url).hostname or ""
+    match = _HOST.match(url)
+    host = match[1].lower() if match else ""
     return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 

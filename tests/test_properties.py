@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from functools import cache
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import FIXTURES, OUTLETS, make_response
@@ -21,6 +22,7 @@ from newscrawl.dates import MONTHS, TEHRAN, DateError, format_published, parse_p
 from newscrawl.extraction import extract_body
 from newscrawl.spider import NewsSpider
 from newscrawl.text import ZWNJ, normalize_line, normalize_paragraphs
+from newscrawl.urls import on_domains
 from spiders.kayhan import KayhanSpider
 from tests.fixture_pages import make_spider
 
@@ -347,3 +349,24 @@ def test_parse_article_never_raises_on_any_bytes(outlet, body, content_type):
     response = make_response(ARTICLE_URLS[outlet], body, content_type=content_type)
     for item in spider.parse_article(response):
         assert_sane(item)
+
+
+_HOSTS = st.sampled_from(
+    ["kayhan.ir", "www.kayhan.ir", "KAYHAN.IR", "tn.ai", "evilkayhan.ir", "kayhan.ir.evil", ""]
+)
+
+
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTPS"]),
+    user=st.sampled_from(["", "u@", "u:p@", "kayhan.ir@"]),
+    host=_HOSTS,
+    port=st.sampled_from(["", ":8080"]),
+    rest=st.sampled_from(["", "/", "/fa/news/1", "?a=b", "#x", "/a@b", "/?q=kayhan.ir"]),
+)
+def test_on_domains_agrees_with_urlsplit(scheme, user, host, port, rest):
+    url = f"{scheme}://{user}{host}{port}{rest}"
+    domains = ("kayhan.ir", "tn.ai")
+    expected = urlsplit(url).hostname or ""
+    assert on_domains(domains, url) == any(
+        expected == d or expected.endswith("." + d) for d in domains
+    )
