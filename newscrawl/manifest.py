@@ -21,7 +21,8 @@ import fcntl
 import json
 import os
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +35,7 @@ _NAME = re.compile(r"(?P<sequence>[0-9]{10})-.+\.json")
 
 @dataclass(slots=True)
 class ManifestEntry:
-    """One article a run wrote (kept for every article until the run ends: small, and the
-    directory and file names are shared strings)."""
+    """One article a run wrote."""
 
     outlet: str
     code: str
@@ -47,6 +47,53 @@ class ManifestEntry:
     def text_file(self) -> str:
         """The article's text file, as pipelines/text_files.py names it."""
         return f"{self.text_dir}{os.sep}{self.outlet}{os.sep}{self.code}.txt"
+
+
+class SpooledEntries:
+    """A run's manifest entries, appended to an anonymous temporary file as the run commits
+    them and read back (as often as needed) when its manifest is written: a run of 50,000
+    articles would otherwise hold ~0.3 KB an article until its end."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="newscrawl-manifest-")  # noqa: SIM115 (closed by close())
+        self._count = 0
+
+    def extend(self, entries: Iterable[ManifestEntry]) -> None:
+        lines = [
+            json.dumps([e.outlet, e.code, e.revision, e.text_dir, e.json_lines], ensure_ascii=False)
+            for e in entries
+        ]
+        if not lines:
+            return
+        end = self._file.tell()
+        try:
+            self._file.write(("\n".join(lines) + "\n").encode("utf-8"))
+            self._file.flush()  # a full disk raises here, not at some later write
+        except OSError:
+            self._file.truncate(end)  # no partial line for the next append to follow
+            self._file.seek(end)
+            raise
+        self._count += len(lines)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[ManifestEntry]:
+        # Not re-entrant: one reader at a time, and the file's position is put back at its
+        # end for the next appends, however the reading ends.
+        file = self._file
+        file.seek(0)
+        try:
+            for _ in range(self._count):
+                outlet, code, revision, text_dir, lines = json.loads(file.readline())
+                yield ManifestEntry(
+                    outlet, code, revision, text_dir, tuple((f, o) for f, o in lines)
+                )
+        finally:
+            file.seek(0, os.SEEK_END)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def utc_iso(timestamp: float | None) -> str | None:
@@ -75,7 +122,7 @@ class Manifest:
     spider: str
     started: float
     finished: float | None
-    entries: list[ManifestEntry]
+    entries: Iterable[ManifestEntry]  # iterated once per outlet and kind
     output_failed: str | None = None
 
     def chunks(self) -> Iterator[str]:
@@ -89,20 +136,22 @@ class Manifest:
             "output_failed": self.output_failed,
         }
         yield json.dumps(header, ensure_ascii=False)[:-1] + ', "outlets": {'
-        by_outlet: dict[str, list[ManifestEntry]] = {}
+        # The feed files of each outlet, outlets and files in the order they first appear.
+        files_of: dict[str, dict[str, None]] = {}
         for entry in self.entries:
-            by_outlet.setdefault(entry.outlet, []).append(entry)
-        for number, (outlet, entries) in enumerate(by_outlet.items()):
-            files = list(dict.fromkeys(feed for e in entries for feed, _ in e.json_lines))
+            files = files_of.setdefault(entry.outlet, {})
+            for feed, _ in entry.json_lines:
+                files[feed] = None
+        for number, (outlet, files) in enumerate(files_of.items()):
             yield (
                 f"{',' if number else ''}\n {json.dumps(outlet)}: "
-                f'{{"json_line_files": {json.dumps(files, ensure_ascii=False)}'
+                f'{{"json_line_files": {json.dumps(list(files), ensure_ascii=False)}'
             )
             for kind, revised in (("new", False), ("revised", True)):
                 yield f', "{kind}": ['
                 separator = "\n  "
-                for entry in entries:
-                    if (entry.revision > 1) == revised:
+                for entry in self.entries:
+                    if entry.outlet == outlet and (entry.revision > 1) == revised:
                         yield separator + json.dumps(_article(entry), ensure_ascii=False)
                         separator = ",\n  "
                 yield "\n ]"
@@ -123,7 +172,7 @@ def build_manifest(
     spider: str,
     started: float,
     finished: float | None,
-    entries: list[ManifestEntry],
+    entries: Iterable[ManifestEntry],
     output_failed: str | None = None,
 ) -> Manifest:
     return Manifest(run, spider, started, finished, entries, output_failed)

@@ -42,7 +42,13 @@ from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import file_uri_to_path
 
 from newscrawl.document import content_hash
-from newscrawl.manifest import ManifestEntry, build_manifest, run_id, write_manifest
+from newscrawl.manifest import (
+    ManifestEntry,
+    SpooledEntries,
+    build_manifest,
+    run_id,
+    write_manifest,
+)
 from newscrawl.seen import MemorySeenStore, SeenStore, SQLiteSeenStore, connect_sqlite
 
 logger = logging.getLogger(__name__)
@@ -314,9 +320,10 @@ class CrawlState:
         self.text_dir = str(Path(settings.get("NEWSCRAWL_TEXT_DIR") or ".").absolute())
         manifest_dir = settings.get("NEWSCRAWL_MANIFEST_DIR")
         self.manifest_dir = Path(manifest_dir) if manifest_dir else None
-        # The run manifest's articles: committed, and written since the last commit; the
-        # JSON lines (file, offset) written for the article the feed exports are writing.
-        self.manifest_entries: list[ManifestEntry] = []
+        # The run manifest's articles: committed (on disk until the manifest is written),
+        # and written since the last commit; the JSON lines (file, offset) written for the
+        # article the feed exports are writing.
+        self.manifest_entries: SpooledEntries | None = None
         self._pending_entries: list[ManifestEntry] = []
         self.pending_lines: list[tuple[str, int]] = []
         self.started = time.time()
@@ -341,7 +348,7 @@ class CrawlState:
         recovered = 0
         runs = self.journal.unfinished(self.spider_name)
         for run in runs:
-            entries = []
+            entries = SpooledEntries()
             for feed, offset in run.feeds:
                 path = Path(feed)
                 if not path.exists():
@@ -359,12 +366,13 @@ class CrawlState:
                     if known is None or known.content_hash != digest:
                         self.store.record(key, digest)
                         recovered += 1
-                    entries.append(self._entry(item, ((feed, line_offset),), run.text_dir))
+                    entries.extend([self._entry(item, ((feed, line_offset),), run.text_dir)])
             self.store.commit()
             if self.manifest_dir is not None and entries:
                 name = run_id(self.spider_name, run.started, run.id)
                 manifest = build_manifest(name, self.spider_name, run.started, None, entries)
                 write_manifest(self.manifest_dir, manifest, FILE_MODE)
+            entries.close()
             self.journal.finish(run.id)
         if recovered:
             logger.warning(
@@ -461,7 +469,18 @@ class CrawlState:
             self.fail("the seen-store", error)
             return False
         self.outputs.committed()
-        self.manifest_entries += self._pending_entries
+        if self._pending_entries and self.manifest_dir is not None:
+            try:
+                if self.manifest_entries is None:
+                    self.manifest_entries = SpooledEntries()
+                self.manifest_entries.extend(self._pending_entries)
+            except OSError as error:
+                # The seen-store has the batch: the manifest must list it, or an ingestion
+                # tool would never learn of those articles. The journal keeps this run, and
+                # the next run writes its manifest from the feed files.
+                self._rolled_back = False
+                self.fail("the run manifest's spool", error)
+                return False
         self._pending_entries = []
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("output/articles_committed", self._staged_articles)
@@ -492,14 +511,15 @@ class CrawlState:
     def _write_manifest(self) -> bool:
         """The run manifest, if the run wrote articles; False when it could not be written
         (the journal then keeps the run, and the next run writes it from the feeds)."""
-        if self.manifest_dir is None or not self.manifest_entries:
+        entries = self.manifest_entries
+        if self.manifest_dir is None or not entries:
             return True
         manifest = build_manifest(
             self.run,
             self.spider_name,
             self.started,
             time.time(),
-            self.manifest_entries,
+            entries,
             self.failure,
         )
         try:
@@ -507,7 +527,9 @@ class CrawlState:
         except OSError as error:
             logger.warning("Run manifest not written (the next run writes it): %s", error)
             return False
-        logger.info("Run manifest: %s (%d articles)", path, len(self.manifest_entries))
+        finally:
+            entries.close()
+        logger.info("Run manifest: %s (%d articles)", path, len(entries))
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("output/manifest", str(path))
         return True

@@ -15,7 +15,13 @@ from conftest import FIXTURES, OUTLETS, article_fixtures
 from crawl_helpers import ITEM_SCHEMA, ROOT, checked_items, crawl_command, crawl_env
 
 from newscrawl.items import SCHEMA_VERSION
-from newscrawl.manifest import ManifestEntry, build_manifest, manifests_after, write_manifest
+from newscrawl.manifest import (
+    ManifestEntry,
+    SpooledEntries,
+    build_manifest,
+    manifests_after,
+    write_manifest,
+)
 from newscrawl.state import FILE_MODE
 
 
@@ -62,6 +68,61 @@ def test_manifests_are_numbered_in_the_order_written(tmp_path):
     assert [m["run"] for _, m in manifests_after(tmp_path, names[0])] == ["run1", "run2"]
     assert list(manifests_after(tmp_path, names[-1])) == []
     assert list(manifests_after(tmp_path / "none")) == []
+
+
+ENTRIES = [
+    ManifestEntry("kayhan", "1", 1, "/t", (("/o/k.jsonl", 0),)),
+    ManifestEntry("tasnim", "۲", 2, "/t", (("/o/t.jsonl", 10), ("/o/all.jsonl", 0))),
+    ManifestEntry("kayhan", "3", 3, "/t", (("/o/k2.jsonl", 5),)),
+    ManifestEntry("kayhan", "4", 1, "/u", ()),
+]
+
+
+def test_spooled_entries_read_back_whole_as_often_as_needed_and_appended_to_after():
+    spool = SpooledEntries()
+    spool.extend(ENTRIES[:2])
+    spool.extend([])
+    assert list(spool) == list(spool) == ENTRIES[:2]
+    reading = iter(spool)
+    next(reading)
+    reading.close()  # a reader that stopped half-way: later appends still go at the end
+    spool.extend(ENTRIES[2:])
+    assert list(spool) == ENTRIES and len(spool) == 4
+    spool.close()
+
+
+def test_a_failed_append_leaves_no_partial_entry(monkeypatch):
+    spool = SpooledEntries()
+    spool.extend(ENTRIES[:1])
+    real_write = spool._file.write
+
+    def disk_full(data: bytes) -> int:
+        real_write(data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spool._file, "write", disk_full)
+    with pytest.raises(OSError):
+        spool.extend(ENTRIES[1:3])
+    monkeypatch.undo()
+    spool.extend(ENTRIES[3:])
+    assert list(spool) == [ENTRIES[0], ENTRIES[3]]
+
+
+def test_a_manifest_from_the_spool_is_the_manifest_from_the_entries():
+    spool = SpooledEntries()
+    spool.extend(ENTRIES)
+    from_spool = "".join(build_manifest("r", "kayhan", 0.0, 1.0, spool).chunks())
+    from_list = "".join(build_manifest("r", "kayhan", 0.0, 1.0, ENTRIES).chunks())
+    assert from_spool == from_list
+    outlets = json.loads(from_list)["outlets"]
+    assert list(outlets) == ["kayhan", "tasnim"]
+    assert outlets["kayhan"]["json_line_files"] == ["/o/k.jsonl", "/o/k2.jsonl"]
+    assert [a["code"] for a in outlets["kayhan"]["new"]] == ["1", "4"]
+    assert [a["code"] for a in outlets["kayhan"]["revised"]] == ["3"]
+    assert outlets["tasnim"]["revised"][0]["json_lines"] == [
+        {"file": "/o/t.jsonl", "offset": 10},
+        {"file": "/o/all.jsonl", "offset": 0},
+    ]
 
 
 def test_concurrent_writers_never_reuse_a_number(tmp_path):

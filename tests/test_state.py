@@ -111,3 +111,35 @@ def test_the_crawl_state_is_only_read_from_the_crawler_its_extension_opened_it_o
         CrawlState.of(crawler)  # nothing else creates it
     opened = CrawlStateExtension(crawler).open()
     assert CrawlState.of(crawler) is opened
+
+
+def test_a_manifest_spool_that_cannot_be_written_stops_the_crawl_and_the_next_run_lists_it(
+    tmp_path: Path, monkeypatch
+):
+    """The seen-store has the batch when the spool fails: the run stays in the journal, so
+    the next run writes its manifest from the feed files (an ingestion tool misses none)."""
+    from newscrawl.manifest import SpooledEntries, manifests_after
+    from tests.fixture_pages import make_spider
+
+    state, feed, manifests = tmp_path / "state.sqlite3", tmp_path / "k.jsonl", tmp_path / "m"
+    settings = {"NEWSCRAWL_STATE": str(state), "NEWSCRAWL_MANIFEST_DIR": str(manifests)}
+    crawl = make_spider("kayhan", **settings).crawl_state
+    crawl.add_feed(feed)
+    item = {"outlet": "kayhan", "code": "7", "text": "x", "revision": 1}
+    feed.write_text(json.dumps(item) + "\n", encoding="utf-8")
+    crawl.store.record(("kayhan", "7"), "d")
+    crawl.pending_lines.append((str(feed), 0))
+    crawl.article_written(item)
+
+    def no_space(self, entries):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SpooledEntries, "extend", no_space)
+    assert crawl.commit() is False
+    assert "spool" in crawl.failure
+    crawl.close()
+    assert list(manifests_after(manifests)) == []
+    monkeypatch.undo()
+    make_spider("kayhan", **settings).crawl_state.close()
+    [(_, written)] = list(manifests_after(manifests))
+    assert written["interrupted"] and written["outlets"]["kayhan"]["new"][0]["code"] == "7"
