@@ -8,7 +8,7 @@ or ``scrapy crawl <outlet>``), in a child process whose stage functions are wrap
 the CPU time (``time.process_time``) spent in them, and the garbage collector's (``gc``
 callbacks). cProfile (bench/profile.py) times every call and inflates Python-heavy code two
 to three times against lxml's C code; this times a dozen calls a page, ~1 µs each. Stages
-nest (the callback holds the parse; finding the block, the class index; a collection, any
+nest (the callback holds the parse; finding the block, the page index; a collection, any
 stage that allocates): read each against its parent.
 """
 
@@ -29,7 +29,7 @@ STAGES = (
     ("newscrawl.spider", "NewsSpider.build_item", "spider callback: page -> item"),
     ("newscrawl.article", "parse_page", "  parse (lxml, from the body bytes)"),
     ("newscrawl.article", "find_article", "  find the layout's article block"),
-    ("newscrawl.selection", "Page._classes", "    of it: the class index"),
+    ("newscrawl.selection", "Page._index", "    of it: the index of classes, tags, attributes"),
     ("newscrawl.article", "extract", "  fields and body"),
     ("newscrawl.extraction", "_prepare", "    of it: copy + clean the container"),
     ("newscrawl.extraction", "trafilatura.bare_extraction", "    of it: trafilatura"),

@@ -306,7 +306,7 @@ def extract(
     notes: list[Note],
 ) -> RawArticle:
     layout = match.layout
-    scope = ArticleScope(match.block, match.container)
+    scope = ArticleScope(match.block, match.container, page)
     code = _code(outlet, url, request_url, scope, layout)
     if layout is None:
         body = extract_body(match.container, fallback_drop(outlet), foreign_links(outlet, url))

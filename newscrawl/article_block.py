@@ -16,7 +16,7 @@ from lxml import etree
 
 from newscrawl.extraction import image_source
 from newscrawl.layout import Selectors
-from newscrawl.selection import Node, node_text, select_in
+from newscrawl.selection import Node, Page, node_text
 from newscrawl.tree import class_and_id, inside, precedes
 
 # Boxes inside an article block whose texts are not the article's fields (a teaser's lead,
@@ -42,13 +42,18 @@ class ArticleScope:
     """Selectors evaluated inside the article block only; nodes in a teaser box within it,
     and (for fields that precede the text) nodes inside or after the body, do not count."""
 
-    def __init__(self, block: etree._Element, container: etree._Element):
+    def __init__(self, block: etree._Element, container: etree._Element, page: Page):
         self.block = block
         self.container = container
+        self.page = page  # the block's page, whose index finds what the selectors anchor on
 
     def nodes(self, selectors: Selectors, *, before_body: bool = False) -> list[Node]:
         for selector in selectors:
-            found = [n for n in select_in(self.block, selector) if self._belongs(n, before_body)]
+            found = [
+                n
+                for n in self.page.select_in(self.block, selector)
+                if self._belongs(n, before_body)
+            ]
             if found:
                 return found
         return []
@@ -79,7 +84,7 @@ class ArticleScope:
         body container); an ``img`` selector finds the AMP view's ``amp-img`` too."""
         sources: list[str] = []
         for selector in with_amp_images(selectors):
-            for node in select_in(self.block, selector):
+            for node in self.page.select_in(self.block, selector):
                 if isinstance(node, str):
                     sources.append(str(node))
                 elif not in_box(node, self.block) and not (

@@ -28,7 +28,7 @@ from newscrawl.dates import (
 )
 from newscrawl.layout import Selectors
 from newscrawl.notes import Note
-from newscrawl.selection import Page, select_in
+from newscrawl.selection import Page
 from newscrawl.text import normalize_line
 
 # A label ends with a colon and holds no digit (the time "۲۲:۱۵" has a colon too).
@@ -39,8 +39,8 @@ _MACHINE_DATES: tuple[tuple[str, str], ...] = (
     ("datePublished", "/html/head/meta[@itemprop='datePublished']/@content"),
 )
 _TIME_ELEMENT = "time::attr(datetime)"
-_JSON_LD = "//script[@type='application/ld+json']/text()"
-_PAGE_TIME_ELEMENT = "//time/@datetime"
+_JSON_LD = "script[type='application/ld+json']::text"
+_PAGE_TIME_ELEMENT = "time::attr(datetime)"
 # The visible date and a machine-readable one this far apart are reported.
 DATE_DISAGREEMENT_SECONDS = 60
 
@@ -127,7 +127,7 @@ def machine_dates(page: Page, block: etree._Element) -> Iterator[tuple[str, str]
 
 def _time_values(page: Page, block: etree._Element) -> Iterator[str]:
     """``<time datetime>`` of the article block, then (only if needed) of the page."""
-    yield from select_in(block, _TIME_ELEMENT)
+    yield from page.select_in(block, _TIME_ELEMENT)
     yield from page.select(_PAGE_TIME_ELEMENT)
 
 

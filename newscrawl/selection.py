@@ -1,15 +1,17 @@
 """Selectors of the layouts evaluated on a page, fast.
 
 Our selector syntax: XPath when it starts with "/" or "(", otherwise CSS with parsel's
-``::text`` and ``::attr(name)``. A CSS class selector translates to an XPath predicate that
-libxml2 evaluates on every element of the document (~0.2 µs each): with ~1,000 elements and
-~15 selectors a page that was 2-5 ms a page, more than trafilatura on the article. So a page
-indexes its elements by class token once (one XPath pass), and a selector that starts with a
-class (``.body_news``, ``.news_path a``) is evaluated from the elements holding that class
-(``self::…`` on each, then down its subtree) instead of from the root. Results are the same
-nodes in the same (document) order as parsel's ``Selector.css``; whenever that could differ
-(nested anchors, two comma-separated alternatives that both match, sibling combinators) the
-selector is evaluated from the root as before.
+``::text`` and ``::attr(name)``. Evaluated from the root, every selector is one walk of the
+whole tree by libxml2 (~0.2-0.3 ms on a page of 1,500 elements and 4,000 nodes, whatever it
+looks for), and a page's parse runs ~20 of them. So a page indexes its elements once, by
+class token and by tag (one pass), and a CSS selector whose alternatives each start with a
+tag or a class (``h1.title``, ``.news_path a``, ``link[rel='canonical']::attr(href)``) is
+evaluated from the elements holding that tag or class: one XPath over them, passed in as
+node-set variables (``$a0/self::h1[...] | $a1/self::*[...]/a``). Union and node-sets keep
+libxml2's own semantics: the same nodes, deduplicated, in document order, as parsel's
+``Selector.css``. A selector whose alternative starts otherwise (an attribute, ``*``,
+XPath) is evaluated from the root as before, and so is one whose anchors are too many for
+the shortcut to pay.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import cssselect
-from cssselect.parser import Class, CombinedSelector, Element
+from cssselect.parser import Attrib, Class, CombinedSelector, Element
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
@@ -29,8 +31,16 @@ Node = etree._Element | str
 _CSS = HTMLTranslator()
 # parsel registers these for its XPath selectors; ours may use them too.
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
-_CLASSED = etree.XPath("//*[@class]")
 _TEXT_NODES = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
+# More anchors than this and libxml2's sort of the result (its node comparisons climb the
+# tree) costs what the walk it saves would.
+_MAX_ANCHORS = 64
+# Tags and attributes some compiled selector is anchored on: what a page indexes (a page
+# indexed before a selector of a new one compiled evaluates that one from the root).
+_ANCHOR_TAGS: set[str] = set()
+_ANCHOR_ATTRIBUTES: set[str] = set()
+# Attributes too common to anchor on (``[class*='gallery']``: hundreds of elements).
+_NOT_ANCHORS = frozenset({"class", "style", "href", "src"})
 
 
 def is_xpath(selector: str) -> bool:
@@ -43,56 +53,68 @@ def xpath_of(selector: str) -> str:
     return selector if is_xpath(selector) else _CSS.css_to_xpath(selector)
 
 
-def _xpath(expression: str) -> Callable[[etree._Element], list | object]:
+def _xpath(expression: str) -> Callable[..., object]:
     """An XPath evaluator. Not a compiled ``etree.XPath``: evaluated on one document after
     another, those kept a result string of every call alive (RSS grew ~2 KB a page over a
     50,000-page replay); ``element.xpath`` (parsel's way) does not. The syntax is checked now."""
     etree.XPath(expression, namespaces=_NAMESPACES)  # raises on invalid syntax
 
-    def evaluate(context: etree._Element) -> list | object:
-        return context.xpath(expression, namespaces=_NAMESPACES, smart_strings=False)
+    def evaluate(
+        context: etree._Element, smart_strings: bool = False, **variables
+    ) -> list | object:
+        return context.xpath(
+            expression, namespaces=_NAMESPACES, smart_strings=smart_strings, **variables
+        )
 
     return evaluate
 
 
 @dataclass(frozen=True, slots=True)
-class _AnchoredGroup:
-    """One comma-separated alternative of a CSS selector that starts with a class."""
+class _Anchor:
+    """What every element one alternative of a CSS selector selects is, or is inside: an
+    element of this tag, of this class and with this attribute (those known). The page's
+    shortest list of them is where the alternative is evaluated from."""
 
-    anchor_class: str  # every element it selects is, or is inside, an element of this class
-    # The alternative, evaluated with an anchor element as context.
-    from_anchor: Callable[[etree._Element], list]
+    tag: str | None
+    class_name: str | None
+    attribute: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledSelector:
-    from_root: Callable[[etree._Element], list | object]
-    # None: evaluate from the root (XPath, or an alternative not led by a class).
-    groups: tuple[_AnchoredGroup, ...] | None
+    from_root: Callable[..., object]
+    # None: evaluate from the root (XPath, or an alternative led by neither tag nor class).
+    anchors: tuple[_Anchor, ...] | None
+    # The alternatives, each from its anchors ($a0, $a1...), as one union.
+    from_anchors: Callable[..., object] | None
 
 
-def _anchor_class(tree: object) -> str | None:
-    """The class that leads a parsed CSS alternative, if evaluating it from the elements of
-    that class gives exactly its result: only descendant and child combinators (whose
-    matches stay inside the anchor), and a first compound with no tag name (with a tag,
-    libxml2's node test is already fast)."""
+def _anchor(tree: object) -> _Anchor | None:
+    """What leads a parsed CSS alternative, if evaluating it from the elements of that tag,
+    class or attribute gives exactly its result: only descendant and child combinators
+    (whose matches stay inside the anchor)."""
     while isinstance(tree, CombinedSelector):
         if tree.combinator not in (" ", ">"):
             return None
         tree = tree.selector
     classes: list[str] = []
+    attributes: list[str] = []
     while not isinstance(tree, Element):
         if isinstance(tree, Class):
             classes.append(tree.class_name)
+        elif isinstance(tree, Attrib) and tree.namespace is None and tree.operator != "!=":
+            attributes.append(tree.attrib.lower())  # (``[a!=b]`` also matches without ``a``)
         tree = getattr(tree, "selector", None)
         if tree is None:  # a compound cssselect shapes otherwise: no shortcut
             return None
-    if tree.element not in (None, "*") or not classes:
-        return None
+    tag = tree.element.lower() if tree.element not in (None, "*") else None
     # Indexed under str.split() tokens: only a class without whitespace of any kind is
     # certain to be found there under its own name.
-    anchor = classes[-1]
-    return anchor if anchor and not any(c.isspace() for c in anchor) else None
+    class_name = next((c for c in classes if c and not any(x.isspace() for x in c)), None)
+    attribute = next((a for a in attributes if a not in _NOT_ANCHORS), None)
+    if tag is None and class_name is None and attribute is None:
+        return None
+    return _Anchor(tag, class_name, attribute)
 
 
 @lru_cache(maxsize=4096)
@@ -100,88 +122,116 @@ def compile_selector(selector: str) -> CompiledSelector:
     """Translate and compile a selector of our syntax once (raises on invalid syntax)."""
     from_root = _xpath(xpath_of(selector))
     if is_xpath(selector):
-        return CompiledSelector(from_root, None)
-    groups = []
-    for parsed in cssselect.parse(selector):
-        anchor = _anchor_class(parsed.parsed_tree)
+        return CompiledSelector(from_root, None, None)
+    anchors, relatives = [], []
+    for number, parsed in enumerate(cssselect.parse(selector)):
+        anchor = _anchor(parsed.parsed_tree)
         if anchor is None:
-            return CompiledSelector(from_root, None)
+            return CompiledSelector(from_root, None, None)
         relative = _CSS.selector_to_xpath(parsed, prefix="self::", translate_pseudo_elements=True)
-        groups.append(_AnchoredGroup(anchor, _xpath(relative)))
-    return CompiledSelector(from_root, tuple(groups))
+        anchors.append(anchor)
+        relatives.append(f"$a{number}/{relative}")
+    _ANCHOR_TAGS.update(a.tag for a in anchors if a.tag)
+    _ANCHOR_ATTRIBUTES.update(a.attribute for a in anchors if a.attribute)
+    return CompiledSelector(from_root, tuple(anchors), _xpath(" | ".join(relatives)))
 
 
 class Page:
     """A parsed page (its root element) and the selectors of our syntax evaluated on it."""
 
-    __slots__ = ("_by_class", "root")
+    __slots__ = ("_by_attribute", "_by_class", "_by_tag", "_indexed", "root")
 
     def __init__(self, root: etree._Element):
         self.root = root
         self._by_class: dict[str, list[etree._Element]] | None = None
+        self._by_tag: dict[str, list[etree._Element]] = {}
+        self._by_attribute: dict[str, list[etree._Element]] = {}
+        self._indexed: frozenset[str] = frozenset()  # the tags and attributes indexed
 
     def select(self, selector: str) -> list[Node]:
         """The nodes ``selector`` matches, in document order (as parsel's ``css``/``xpath``)."""
         compiled = compile_selector(selector)
-        if compiled.groups is None:
-            return self._from_root(compiled)
-        found: list[Node] | None = None
-        for group in compiled.groups:
-            nodes = self._from_anchors(group)
-            if nodes is None:
-                return self._from_root(compiled)
-            if nodes:
-                if found:  # the union of two alternatives, in document order: libxml2's
-                    return self._from_root(compiled)
-                found = nodes
-        return found or []
+        anchors = self._anchors(compiled)
+        if anchors is None:
+            result = compiled.from_root(self.root)
+            return result if isinstance(result, list) else [result]
+        if not any(anchors.values()):
+            return []
+        return compiled.from_anchors(self.root, **anchors)
 
     def exists(self, selector: str) -> bool:
-        """Whether ``selector`` matches anything (stops at the first alternative that does)."""
+        """Whether ``selector`` matches anything."""
+        return bool(self.select(selector))
+
+    def select_in(self, element: etree._Element, selector: str) -> list[Node]:
+        """``select_in(element, selector)``, from the page's index where it pays."""
         compiled = compile_selector(selector)
-        if compiled.groups is None:
-            return bool(self._from_root(compiled))
-        for group in compiled.groups:
-            nodes = self._from_anchors(group)
-            if nodes is None:
-                return bool(self._from_root(compiled))
-            if nodes:
-                return True
-        return False
-
-    def _from_root(self, compiled: CompiledSelector) -> list[Node]:
-        result = compiled.from_root(self.root)
-        return result if isinstance(result, list) else [result]
-
-    def _from_anchors(self, group: _AnchoredGroup) -> list[Node] | None:
-        """The group's nodes, evaluated from its anchors; None when the anchors nest (a node
-        inside two anchors would come twice, out of document order)."""
-        anchors = self._classes().get(group.anchor_class)
-        if not anchors:
+        anchors = self._anchors(compiled)
+        if anchors is None:
+            return select_in(element, selector)
+        inside = {}
+        for name, elements in anchors.items():
+            kept = [e for e in elements if e is element or _has_ancestor(e, element)]
+            inside[name] = kept
+        if not any(inside.values()):
             return []
-        if len(anchors) > 1:
-            anchor_set = set(anchors)
-            for anchor in anchors:
-                if any(parent in anchor_set for parent in anchor.iterancestors()):
-                    return None
-        nodes: list[Node] = []
-        for anchor in anchors:
-            nodes.extend(group.from_anchor(anchor))
-        return nodes
+        return compiled.from_anchors(self.root, smart_strings=True, **inside)
 
-    def _classes(self) -> dict[str, list[etree._Element]]:
-        """Elements by class token, in document order: built on first use, one XPath pass."""
+    def _anchors(self, compiled: CompiledSelector) -> dict[str, list[etree._Element]] | None:
+        """The anchor elements of each alternative ($a0, $a1...), or None: from the root."""
+        if compiled.anchors is None:
+            return None
         if self._by_class is None:
-            by_class: dict[str, list[etree._Element]] = {}
-            for element in _CLASSED(self.root):
-                for token in element.get("class").split():
+            self._index()
+        found = {}
+        for number, anchor in enumerate(compiled.anchors):
+            candidates = []
+            if anchor.class_name is not None:
+                candidates.append(self._by_class.get(anchor.class_name, []))
+            if anchor.tag is not None and anchor.tag in self._indexed:
+                candidates.append(self._by_tag.get(anchor.tag, []))
+            if anchor.attribute is not None and f"@{anchor.attribute}" in self._indexed:
+                candidates.append(self._by_attribute[anchor.attribute])
+            if not candidates:
+                return None
+            elements = min(candidates, key=len)
+            if len(elements) > _MAX_ANCHORS:
+                return None
+            found[f"a{number}"] = elements
+        return found
+
+    def _index(self) -> None:
+        """Elements by class token, anchor tag and anchor attribute, in document order: one
+        pass."""
+        tags, attributes = frozenset(_ANCHOR_TAGS), tuple(_ANCHOR_ATTRIBUTES)
+        by_class: dict[str, list[etree._Element]] = {}
+        by_tag: dict[str, list[etree._Element]] = {}
+        by_attribute: dict[str, list[etree._Element]] = {a: [] for a in attributes}
+        for element in self.root.iter():
+            tag = element.tag
+            if tag in tags:
+                elements = by_tag.get(tag)
+                if elements is None:
+                    by_tag[tag] = [element]
+                else:
+                    elements.append(element)
+            for attribute in attributes:
+                if element.get(attribute) is not None:
+                    by_attribute[attribute].append(element)
+            classes = element.get("class")
+            if classes:
+                for token in classes.split():
                     elements = by_class.get(token)
                     if elements is None:
                         by_class[token] = [element]
                     elif elements[-1] is not element:  # class="a a"
                         elements.append(element)
-            self._by_class = by_class
-        return self._by_class
+        self._by_class, self._by_tag, self._by_attribute = by_class, by_tag, by_attribute
+        self._indexed = tags | {f"@{a}" for a in attributes}
+
+
+def _has_ancestor(node: etree._Element, ancestor: etree._Element) -> bool:
+    return any(a is ancestor for a in node.iterancestors())
 
 
 def node_text(node: Node) -> str:

@@ -1,5 +1,5 @@
 """newscrawl.selection gives exactly what parsel gives (same nodes, same order), however the
-classes nest and whatever the selector's shape: its class index is only a shortcut."""
+classes and tags nest and whatever the selector's shape: its index is only a shortcut."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import pytest
 from conftest import OUTLETS, article_fixtures, make_spider
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from parsel import Selector
 
 from newscrawl.layout import ARTICLE_BLOCKS, SHARED_BODY_DROP
-from newscrawl.selection import Page, compile_selector
+from newscrawl.selection import Page, compile_selector, select_in
 from tests.fixture_pages import page_response
 
 
@@ -32,6 +33,20 @@ def assert_same(html: str, query: str) -> None:
     assert Page(selector.root).exists(query) == bool(expected), query
 
 
+def assert_same_inside(html: str, query: str) -> None:
+    """Scoped to each element of the page in turn: as ``select_in`` (an XPath from it)."""
+    root = Selector(text=html).root
+    page = Page(root)
+    for element in root.iter(etree.Element):
+        expected = select_in(element, query)
+        got = page.select_in(element, query)
+        assert len(got) == len(expected), (query, element.tag)
+        for ours, theirs in zip(got, expected, strict=True):
+            assert ours == theirs if isinstance(theirs, str) else ours is theirs, query
+            if isinstance(theirs, str):  # smart strings: where the text came from
+                assert ours.getparent() is theirs.getparent(), query
+
+
 # --- generated documents and selectors -----------------------------------------------------
 CLASSES = ["a", "b", "a b", "b a", "a\tb", " a  ", "ab", "a a", "c", ""]
 TAGS = ["div", "p", "span", "a", "li", "section"]
@@ -42,6 +57,7 @@ def element(draw, depth: int = 0) -> str:
     tag = draw(st.sampled_from(TAGS))
     cls = draw(st.sampled_from(CLASSES))
     attrs = f' class="{cls}"' if cls or draw(st.booleans()) else ""
+    attrs += draw(st.sampled_from(["", ' id="x"', ' id="xy"', ' id=""', ' ID="X"']))
     if tag == "a":
         attrs += f' href="/n/{draw(st.integers(0, 9))}"'
     children = draw(st.lists(element(depth + 1), max_size=3)) if depth < 4 else []
@@ -53,7 +69,10 @@ def element(draw, depth: int = 0) -> str:
 documents = st.lists(element(), min_size=1, max_size=4).map(
     lambda parts: f"<html><body>{''.join(parts)}</body></html>"
 )
-compounds = st.sampled_from([".a", ".b", ".a.b", ".c", "div.a", ".a:not(.b)", "*.b", ".zz"])
+CLASS_LED = [".a", ".b", ".a.b", ".c", ".a:not(.b)", "*.b", ".zz"]
+TAG_LED = ["div.a", "p", "div", "li.b", "a[href]"]
+ATTRIBUTE_LED = ["[id]", "[id='x']", "[ID^=x]", "[id!=x]", "[class*='a']", "[class~=b]", "p[id]"]
+compounds = st.sampled_from([*CLASS_LED, *TAG_LED, *ATTRIBUTE_LED])
 steps = st.sampled_from(["p", "span", ".b", "a", ".a", "li.a", "*"])
 combinators = st.sampled_from([" ", " > ", " + ", " ~ "])
 pseudo = st.sampled_from(["", "::text", "::attr(href)", "::attr(class)"])
@@ -76,6 +95,12 @@ def test_same_nodes_as_parsel_on_generated_pages(html, query):
     assert_same(html, query)
 
 
+@settings(max_examples=200, deadline=None)
+@given(documents, css_selector())
+def test_same_nodes_inside_an_element_as_from_it(html, query):
+    assert_same_inside(html, query)
+
+
 # --- the shortcut's edge cases --------------------------------------------------------------
 NESTED = """<html><body>
 <div class="box" id="outer"><p>one</p><div class="box" id="inner"><p>two</p></div><p>three</p></div>
@@ -92,6 +117,8 @@ NESTED = """<html><body>
         "p, .box",
         ".missing, .box p",
         ".box + .box",  # a sibling combinator leaves the anchor
+        "div p",  # tag anchors nest
+        "div > p, p::text",
         "//div[@class='box']//p/text()",
         "(count(//p))",  # an XPath of a number
         "(//p)[last()]",
@@ -104,11 +131,23 @@ def test_edge_cases_match_parsel(query):
     assert_same(NESTED, query)
 
 
-def test_a_class_led_selector_uses_the_class_index_and_a_tag_led_one_does_not():
-    assert compile_selector(".news_path a").groups is not None
-    assert compile_selector("div.body .x").groups is None
-    assert compile_selector(".x ~ p").groups is None
-    assert compile_selector("//div").groups is None
+def test_selectors_led_by_a_tag_or_a_class_use_the_index_and_others_do_not():
+    assert compile_selector(".news_path a").anchors is not None
+    assert compile_selector("div.body .x").anchors is not None
+    assert compile_selector("link[rel='canonical']::attr(href), h1").anchors is not None
+    assert compile_selector(".x ~ p").anchors is None
+    assert compile_selector("[itemprop='articleBody'] p").anchors is not None
+    assert compile_selector("[class*='gallery'] img").anchors is None
+    assert compile_selector("h1, *").anchors is None
+    assert compile_selector("//div").anchors is None
+
+
+def test_a_tag_first_compiled_after_the_page_was_indexed_is_found_from_the_root():
+    page = Page(Selector(text=NESTED).root)
+    assert len(page.select(".box p")) == 4  # the page is indexed now
+    assert [e.tag for e in page.select("body")] == ["body"]
+    tag = "q" + "x" * 7  # a tag no selector was compiled with before this page was
+    assert page.select(tag) == [] and compile_selector(tag).anchors is not None
 
 
 def declared_selectors() -> set[str]:
@@ -138,3 +177,17 @@ def test_every_declared_selector_matches_parsel_on_every_fixture_page(outlet):
         html = page_response(fixture.url, fixture.page).text
         for query in queries:
             assert_same(html, query)
+    html = page_response(fixture.url, fixture.page).text  # the last page: scoped too
+    for query in queries:
+        assert_same_inside_block(html, query)
+
+
+def assert_same_inside_block(html: str, query: str) -> None:
+    root = Selector(text=html).root
+    page = Page(root)
+    for element in root.iter("article", "main", "body"):
+        expected = select_in(element, query)
+        got = page.select_in(element, query)
+        assert got == expected and all(
+            g is e for g, e in zip(got, expected, strict=True) if not isinstance(e, str)
+        ), query
