@@ -39,8 +39,12 @@ _MAX_ANCHORS = 64
 # indexed before a selector of a new one compiled evaluates that one from the root).
 _ANCHOR_TAGS: set[str] = set()
 _ANCHOR_ATTRIBUTES: set[str] = set()
-# Attributes too common to anchor on (``[class*='gallery']``: hundreds of elements).
-_NOT_ANCHORS = frozenset({"class", "style", "href", "src"})
+# Tags and attributes too common on a page to anchor on: indexing them costs more than the
+# walks their lists would save (lists over _MAX_ANCHORS are not used).
+_NOT_ANCHORS = frozenset(
+    {"a", "div", "span", "p", "li", "ul", "img", "br", "td", "tr", "i", "b", "strong", "svg"}
+    | {"class", "style", "href", "src", "alt", "title", "width", "height", "target"}
+)
 
 
 def is_xpath(selector: str) -> bool:
@@ -72,8 +76,7 @@ def _xpath(expression: str) -> Callable[..., object]:
 @dataclass(frozen=True, slots=True)
 class _Anchor:
     """What every element one alternative of a CSS selector selects is, or is inside: an
-    element of this tag, of this class and with this attribute (those known). The page's
-    shortest list of them is where the alternative is evaluated from."""
+    element of this class, or this tag, or with this attribute (one of them is set)."""
 
     tag: str | None
     class_name: str | None
@@ -107,14 +110,17 @@ def _anchor(tree: object) -> _Anchor | None:
         tree = getattr(tree, "selector", None)
         if tree is None:  # a compound cssselect shapes otherwise: no shortcut
             return None
-    tag = tree.element.lower() if tree.element not in (None, "*") else None
     # Indexed under str.split() tokens: only a class without whitespace of any kind is
-    # certain to be found there under its own name.
+    # certain to be found there under its own name. A class is the first choice (classes
+    # are all indexed), then the tag, then an attribute: only one is indexed for it.
     class_name = next((c for c in classes if c and not any(x.isspace() for x in c)), None)
+    if class_name is not None:
+        return _Anchor(None, class_name, None)
+    tag = tree.element.lower() if tree.element not in (None, "*") else None
+    if tag is not None:
+        return _Anchor(tag, None, None) if tag not in _NOT_ANCHORS else None
     attribute = next((a for a in attributes if a not in _NOT_ANCHORS), None)
-    if tag is None and class_name is None and attribute is None:
-        return None
-    return _Anchor(tag, class_name, attribute)
+    return _Anchor(None, None, attribute) if attribute is not None else None
 
 
 @lru_cache(maxsize=4096)
@@ -185,16 +191,16 @@ class Page:
             self._index()
         found = {}
         for number, anchor in enumerate(compiled.anchors):
-            candidates = []
             if anchor.class_name is not None:
-                candidates.append(self._by_class.get(anchor.class_name, []))
-            if anchor.tag is not None and anchor.tag in self._indexed:
-                candidates.append(self._by_tag.get(anchor.tag, []))
-            if anchor.attribute is not None and f"@{anchor.attribute}" in self._indexed:
-                candidates.append(self._by_attribute[anchor.attribute])
-            if not candidates:
-                return None
-            elements = min(candidates, key=len)
+                elements = self._by_class.get(anchor.class_name, [])
+            elif anchor.tag is not None:
+                if anchor.tag not in self._indexed:
+                    return None
+                elements = self._by_tag.get(anchor.tag, [])
+            else:
+                if f"@{anchor.attribute}" not in self._indexed:
+                    return None
+                elements = self._by_attribute[anchor.attribute]
             if len(elements) > _MAX_ANCHORS:
                 return None
             found[f"a{number}"] = elements
