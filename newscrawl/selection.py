@@ -170,8 +170,11 @@ class Page:
         return bool(self.select(selector))
 
     def select_in(self, element: etree._Element, selector: str) -> list[Node]:
-        """``select_in(element, selector)``, from the page's index where it pays."""
+        """``select_in(element, selector)``, from the page's index where it pays (for an
+        element of this page's tree: the structural fallback's block is in a copy)."""
         compiled = compile_selector(selector)
+        if element.getroottree().getroot() is not self.root:
+            return select_in(element, selector)
         anchors = self._anchors(compiled)
         if anchors is None:
             return select_in(element, selector)

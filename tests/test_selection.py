@@ -191,3 +191,20 @@ def assert_same_inside_block(html: str, query: str) -> None:
         assert got == expected and all(
             g is e for g, e in zip(got, expected, strict=True) if not isinstance(e, str)
         ), query
+
+
+def test_an_element_of_a_copy_of_the_page_is_looked_up_in_the_copy():
+    """The structural fallback works on a copy of the tree: the page's index knows none of
+    its elements, so the copy's own are found."""
+    import copy
+
+    html = (
+        "<html><body><header><time datetime='2020'>x</time></header>"
+        "<article><time datetime='2024'>y</time><p class='a'>z</p></article></body></html>"
+    )
+    root = Selector(text=html).root
+    page = Page(root)
+    assert page.select("time::attr(datetime)") == ["2020", "2024"]  # indexed now
+    block = copy.deepcopy(root).find(".//article")
+    for query in ("time::attr(datetime)", ".a::text", "p.a"):
+        assert page.select_in(block, query) == select_in(block, query) != []
