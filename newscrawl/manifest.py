@@ -50,47 +50,54 @@ class ManifestEntry:
 
 
 class SpooledEntries:
-    """A run's manifest entries, appended to an anonymous temporary file as the run commits
-    them and read back (as often as needed) when its manifest is written: a run of 50,000
-    articles would otherwise hold ~0.3 KB an article until its end."""
+    """A run's manifest entries, appended to an anonymous temporary file in the manifest
+    directory as the run commits them, and read back (as often as needed) when its manifest
+    is written: a run of 50,000 articles would otherwise hold ~0.3 KB an article until its
+    end. Written and read at explicit offsets (``pwrite``/``pread``): no file position is
+    shared between appends and readers."""
 
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="newscrawl-manifest-")  # noqa: SIM115 (closed by close())
+    _READ = 1 << 20
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self._file = tempfile.TemporaryFile(dir=directory, prefix=".spool-", buffering=0)  # noqa: SIM115 (closed by close())
+        self._size = 0  # bytes of whole entries
         self._count = 0
 
     def extend(self, entries: Iterable[ManifestEntry]) -> None:
+        """Append ``entries``, whole or not at all (a failed write is cut off again)."""
         lines = [
-            json.dumps([e.outlet, e.code, e.revision, e.text_dir, e.json_lines], ensure_ascii=False)
-            for e in entries
+            json.dumps([e.outlet, e.code, e.revision, e.text_dir, e.json_lines]) for e in entries
         ]
         if not lines:
             return
-        end = self._file.tell()
+        data = memoryview(("\n".join(lines) + "\n").encode("ascii"))
+        fd, offset = self._file.fileno(), self._size
         try:
-            self._file.write(("\n".join(lines) + "\n").encode("utf-8"))
-            self._file.flush()  # a full disk raises here, not at some later write
+            while data:
+                written = os.pwrite(fd, data, offset)
+                if written <= 0:
+                    raise OSError(28, "No space left on device (nothing written)")
+                data, offset = data[written:], offset + written
         except OSError:
-            self._file.truncate(end)  # no partial line for the next append to follow
-            self._file.seek(end)
+            os.ftruncate(fd, self._size)  # no partial line for the next append to follow
             raise
-        self._count += len(lines)
+        self._size, self._count = offset, self._count + len(lines)
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[ManifestEntry]:
-        # Not re-entrant: one reader at a time, and the file's position is put back at its
-        # end for the next appends, however the reading ends.
-        file = self._file
-        file.seek(0)
-        try:
-            for _ in range(self._count):
-                outlet, code, revision, text_dir, lines = json.loads(file.readline())
+        fd, offset, rest = self._file.fileno(), 0, b""
+        while offset < self._size:
+            chunk = os.pread(fd, min(self._READ, self._size - offset), offset)
+            offset += len(chunk)
+            *lines, rest = (rest + chunk).split(b"\n")
+            for line in lines:
+                outlet, code, revision, text_dir, json_lines = json.loads(line)
                 yield ManifestEntry(
-                    outlet, code, revision, text_dir, tuple((f, o) for f, o in lines)
+                    outlet, code, revision, text_dir, tuple((f, o) for f, o in json_lines)
                 )
-        finally:
-            file.seek(0, os.SEEK_END)
 
     def close(self) -> None:
         self._file.close()

@@ -238,6 +238,8 @@ def output_directories(settings: BaseSettings) -> list[Path]:
     """Where a crawl writes: the text directory, the seen-store's, and each local feed's (up
     to its first ``%(...)s`` placeholder)."""
     directories = [Path(settings.get("NEWSCRAWL_TEXT_DIR") or ".")]
+    if settings.get("NEWSCRAWL_MANIFEST_DIR"):  # the manifests, and the run's spool of them
+        directories.append(Path(settings.get("NEWSCRAWL_MANIFEST_DIR")))
     if settings.get("NEWSCRAWL_STATE"):
         directories.append(Path(settings.get("NEWSCRAWL_STATE")).parent)
     for uri in settings.getdict("FEEDS"):
@@ -348,31 +350,12 @@ class CrawlState:
         recovered = 0
         runs = self.journal.unfinished(self.spider_name)
         for run in runs:
-            entries = SpooledEntries()
-            for feed, offset in run.feeds:
-                path = Path(feed)
-                if not path.exists():
-                    continue
-                trim_partial_line(path)
-                # Two interrupted runs appending to one file: each has its own part.
-                later = [o for r in runs if r.id > run.id for f, o in r.feeds if f == feed]
-                end = min(later, default=None)
-                for line_offset, item in complete_lines_at(path, offset, end):
-                    key = (item.get("outlet"), item.get("code"))
-                    if None in key or not item.get("text"):
-                        continue
-                    known = self.store.get(key)
-                    digest = content_hash(item["text"])
-                    if known is None or known.content_hash != digest:
-                        self.store.record(key, digest)
-                        recovered += 1
-                    entries.extend([self._entry(item, ((feed, line_offset),), run.text_dir)])
-            self.store.commit()
-            if self.manifest_dir is not None and entries:
-                name = run_id(self.spider_name, run.started, run.id)
-                manifest = build_manifest(name, self.spider_name, run.started, None, entries)
-                write_manifest(self.manifest_dir, manifest, FILE_MODE)
-            entries.close()
+            entries = SpooledEntries(self.manifest_dir) if self.manifest_dir else None
+            try:
+                recovered += self._recover_run(run, runs, entries)
+            finally:
+                if entries is not None:
+                    entries.close()
             self.journal.finish(run.id)
         if recovered:
             logger.warning(
@@ -380,6 +363,38 @@ class CrawlState:
                 recovered,
                 self.spider_name,
             )
+
+    def _recover_run(
+        self, run: JournalRun, runs: list[JournalRun], entries: SpooledEntries | None
+    ) -> int:
+        """Record one interrupted run's articles as seen and write its manifest (when
+        ``entries`` spools it); how many articles were new to the store."""
+        recovered = 0
+        for feed, offset in run.feeds:
+            path = Path(feed)
+            if not path.exists():
+                continue
+            trim_partial_line(path)
+            # Two interrupted runs appending to one file: each has its own part.
+            later = [o for r in runs if r.id > run.id for f, o in r.feeds if f == feed]
+            end = min(later, default=None)
+            for line_offset, item in complete_lines_at(path, offset, end):
+                key = (item.get("outlet"), item.get("code"))
+                if None in key or not item.get("text"):
+                    continue
+                known = self.store.get(key)
+                digest = content_hash(item["text"])
+                if known is None or known.content_hash != digest:
+                    self.store.record(key, digest)
+                    recovered += 1
+                if entries is not None:
+                    entries.extend([self._entry(item, ((feed, line_offset),), run.text_dir)])
+        self.store.commit()
+        if entries:
+            name = run_id(self.spider_name, run.started, run.id)
+            manifest = build_manifest(name, self.spider_name, run.started, None, entries)
+            write_manifest(self.manifest_dir, manifest, FILE_MODE)
+        return recovered
 
     def _entry(self, item, lines: tuple = (), text_dir: str | None = None) -> ManifestEntry:
         revision = int(item.get("revision") or 1)
@@ -472,12 +487,16 @@ class CrawlState:
         if self._pending_entries and self.manifest_dir is not None:
             try:
                 if self.manifest_entries is None:
-                    self.manifest_entries = SpooledEntries()
+                    self.manifest_entries = SpooledEntries(self.manifest_dir)
                 self.manifest_entries.extend(self._pending_entries)
             except OSError as error:
-                # The seen-store has the batch: the manifest must list it, or an ingestion
-                # tool would never learn of those articles. The journal keeps this run, and
-                # the next run writes its manifest from the feed files.
+                # The seen-store has the batch (committed, not rolled back): the manifest must
+                # list it, or an ingestion tool would never learn of those articles. The
+                # journal keeps this run, and the next run writes its manifest from the feeds.
+                if self.crawler.stats is not None:
+                    self.crawler.stats.inc_value("output/articles_committed", self._staged_articles)
+                self._staged = self._staged_articles = 0
+                self._pending_entries = []
                 self._rolled_back = False
                 self.fail("the run manifest's spool", error)
                 return False
@@ -507,6 +526,9 @@ class CrawlState:
         except self.write_errors as error:
             # The journal still lists this run: the next one recovers its feed files.
             logger.warning("Could not close the seen-store cleanly: %s", error)
+        finally:
+            if self.manifest_entries is not None:
+                self.manifest_entries.close()
 
     def _write_manifest(self) -> bool:
         """The run manifest, if the run wrote articles; False when it could not be written
@@ -527,8 +549,6 @@ class CrawlState:
         except OSError as error:
             logger.warning("Run manifest not written (the next run writes it): %s", error)
             return False
-        finally:
-            entries.close()
         logger.info("Run manifest: %s (%d articles)", path, len(entries))
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("output/manifest", str(path))

@@ -4,6 +4,7 @@ README's example, run as printed), and no empty feed file."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -78,38 +79,42 @@ ENTRIES = [
 ]
 
 
-def test_spooled_entries_read_back_whole_as_often_as_needed_and_appended_to_after():
-    spool = SpooledEntries()
+def test_spooled_entries_read_back_whole_as_often_as_needed_and_appended_to_after(tmp_path):
+    spool = SpooledEntries(tmp_path / "manifests")
     spool.extend(ENTRIES[:2])
     spool.extend([])
     assert list(spool) == list(spool) == ENTRIES[:2]
     reading = iter(spool)
-    next(reading)
-    reading.close()  # a reader that stopped half-way: later appends still go at the end
+    assert next(reading) == ENTRIES[0]  # a reader half-way: appends do not disturb it
     spool.extend(ENTRIES[2:])
+    assert list(reading) == ENTRIES[1:]
     assert list(spool) == ENTRIES and len(spool) == 4
+    assert list((tmp_path / "manifests").iterdir()) == []  # anonymous: no name to list
     spool.close()
 
 
-def test_a_failed_append_leaves_no_partial_entry(monkeypatch):
-    spool = SpooledEntries()
-    spool.extend(ENTRIES[:1])
-    real_write = spool._file.write
+def test_a_failed_append_leaves_no_partial_entry(tmp_path, monkeypatch):
+    import newscrawl.manifest
 
-    def disk_full(data: bytes) -> int:
-        real_write(data[: len(data) // 2])
+    spool = SpooledEntries(tmp_path)
+    spool.extend(ENTRIES[:1])
+    real_pwrite = os.pwrite
+
+    def disk_full(fd: int, data, offset: int) -> int:
+        if len(data) > 8:
+            return real_pwrite(fd, data[: len(data) // 2], offset)  # what fits, then
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(spool._file, "write", disk_full)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(newscrawl.manifest.os, "pwrite", disk_full)
+    with pytest.raises(OSError, match="No space"):
         spool.extend(ENTRIES[1:3])
     monkeypatch.undo()
     spool.extend(ENTRIES[3:])
     assert list(spool) == [ENTRIES[0], ENTRIES[3]]
 
 
-def test_a_manifest_from_the_spool_is_the_manifest_from_the_entries():
-    spool = SpooledEntries()
+def test_a_manifest_from_the_spool_is_the_manifest_from_the_entries(tmp_path):
+    spool = SpooledEntries(tmp_path)
     spool.extend(ENTRIES)
     from_spool = "".join(build_manifest("r", "kayhan", 0.0, 1.0, spool).chunks())
     from_list = "".join(build_manifest("r", "kayhan", 0.0, 1.0, ENTRIES).chunks())

@@ -135,8 +135,12 @@ def test_a_manifest_spool_that_cannot_be_written_stops_the_crawl_and_the_next_ru
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(SpooledEntries, "extend", no_space)
+    crawl.staged()
     assert crawl.commit() is False
     assert "spool" in crawl.failure
+    stats = crawl.crawler.stats
+    assert stats.get_value("output/articles_committed") == 1  # the store has it
+    assert stats.get_value("output/rolled_back") == 0
     crawl.close()
     assert list(manifests_after(manifests)) == []
     monkeypatch.undo()
