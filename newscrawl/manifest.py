@@ -219,6 +219,14 @@ def _manifest_names(directory: Path) -> Iterator[tuple[str, int]]:
                 yield entry.name, int(match["sequence"])
 
 
+def manifest_written(directory: Path, run: str) -> bool:
+    """Whether the manifest of ``run`` is in ``directory`` already (a run that wrote it and
+    was killed before its journal recorded the end: its recovery must not list it again)."""
+    if not directory.is_dir():
+        return False
+    return any(name[11:-5] == run for name, _ in _manifest_names(directory))
+
+
 def manifests_after(directory: Path, last: str | None = None) -> Iterator[tuple[str, dict]]:
     """The manifests written after the one named ``last`` (all when None), in order: what
     an ingestion tool reads each time, remembering the last name it processed."""

@@ -46,6 +46,7 @@ from newscrawl.manifest import (
     ManifestEntry,
     SpooledEntries,
     build_manifest,
+    manifest_written,
     run_id,
     write_manifest,
 )
@@ -390,8 +391,9 @@ class CrawlState:
                 if entries is not None:
                     entries.extend([self._entry(item, ((feed, line_offset),), run.text_dir)])
         self.store.commit()
-        if entries:
-            name = run_id(self.spider_name, run.started, run.id)
+        name = run_id(self.spider_name, run.started, run.id)
+        # Killed (or its journal not written) after its own manifest was: listed already.
+        if entries and not manifest_written(self.manifest_dir, name):
             manifest = build_manifest(name, self.spider_name, run.started, None, entries)
             write_manifest(self.manifest_dir, manifest, FILE_MODE)
         return recovered

@@ -147,3 +147,36 @@ def test_a_manifest_spool_that_cannot_be_written_stops_the_crawl_and_the_next_ru
     make_spider("kayhan", **settings).crawl_state.close()
     [(_, written)] = list(manifests_after(manifests))
     assert written["interrupted"] and written["outlets"]["kayhan"]["new"][0]["code"] == "7"
+
+
+def test_a_run_killed_after_writing_its_manifest_is_not_listed_again(tmp_path: Path):
+    """Its manifest renamed in place, then killed before the journal recorded its end (or the
+    directory's fsync failed): the recovery records its articles as seen, writes no second
+    manifest."""
+    from newscrawl.manifest import (
+        ManifestEntry,
+        build_manifest,
+        manifests_after,
+        run_id,
+        write_manifest,
+    )
+    from tests.fixture_pages import make_spider
+
+    state, feed, manifests = tmp_path / "state.sqlite3", tmp_path / "k.jsonl", tmp_path / "m"
+    journal = RunJournal(state)
+    run, started = journal.start("kayhan", str(tmp_path / "text"))
+    journal.add_feed(run, str(feed), 0)
+    feed.write_text(
+        json.dumps({"outlet": "kayhan", "code": "7", "text": "x", "revision": 1}) + "\n",
+        encoding="utf-8",
+    )
+    entry = ManifestEntry("kayhan", "7", 1, str(tmp_path / "text"), ((str(feed), 0),))
+    name = run_id("kayhan", started, run)
+    write_manifest(manifests, build_manifest(name, "kayhan", started, 1.0, [entry]))
+    journal.close()
+    settings = {"NEWSCRAWL_STATE": str(state), "NEWSCRAWL_MANIFEST_DIR": str(manifests)}
+    crawl = make_spider("kayhan", **settings).crawl_state
+    assert crawl.store.get(("kayhan", "7")) is not None
+    crawl.close()
+    [(_, written)] = list(manifests_after(manifests))
+    assert written["run"] == name and not written["interrupted"]
