@@ -29,7 +29,7 @@ STAGES = (
     ("newscrawl.spider", "NewsSpider.build_item", "spider callback: page -> item"),
     ("newscrawl.article", "parse_page", "  parse (lxml, from the body bytes)"),
     ("newscrawl.article", "find_article", "  find the layout's article block"),
-    ("newscrawl.selection", "Page._index", "    of it: the index of classes, tags, attributes"),
+    ("newscrawl.selection", "_index", "    of it: the index of classes, tags, attributes"),
     ("newscrawl.article", "extract", "  fields and body"),
     ("newscrawl.extraction", "_prepare", "    of it: copy + clean the container"),
     ("newscrawl.extraction", "trafilatura.bare_extraction", "    of it: trafilatura"),

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newscrawl.durable import write_atomically
+from newscrawl.durable import write_all, write_atomically
 
 MANIFEST_VERSION = 1
 _NAME = re.compile(r"(?P<sequence>[0-9]{10})-.+\.json")
@@ -53,8 +53,8 @@ class SpooledEntries:
     """A run's manifest entries, appended to an anonymous temporary file in the manifest
     directory as the run commits them, and read back (as often as needed) when its manifest
     is written: a run of 50,000 articles would otherwise hold ~0.3 KB an article until its
-    end. Written and read at explicit offsets (``pwrite``/``pread``): no file position is
-    shared between appends and readers."""
+    end. Read at explicit offsets (``pread``): a reader shares no file position with the
+    appends."""
 
     _READ = 1 << 20
 
@@ -71,18 +71,17 @@ class SpooledEntries:
         ]
         if not lines:
             return
-        data = memoryview(("\n".join(lines) + "\n").encode("ascii"))
-        fd, offset = self._file.fileno(), self._size
+        data = ("\n".join(lines) + "\n").encode("ascii")
+        fd = self._file.fileno()
         try:
-            while data:
-                written = os.pwrite(fd, data, offset)
-                if written <= 0:
-                    raise OSError(28, "No space left on device (nothing written)")
-                data, offset = data[written:], offset + written
+            # Only appends move the file's position (reads are at explicit offsets).
+            os.lseek(fd, self._size, os.SEEK_SET)
+            write_all(fd, data)
         except OSError:
             os.ftruncate(fd, self._size)  # no partial line for the next append to follow
             raise
-        self._size, self._count = offset, self._count + len(lines)
+        self._size += len(data)
+        self._count += len(lines)
 
     def __len__(self) -> int:
         return self._count
@@ -224,7 +223,9 @@ def manifest_written(directory: Path, run: str) -> bool:
     was killed before its journal recorded the end: its recovery must not list it again)."""
     if not directory.is_dir():
         return False
-    return any(name[11:-5] == run for name, _ in _manifest_names(directory))
+    return any(
+        name == f"{sequence:010d}-{run}.json" for name, sequence in _manifest_names(directory)
+    )
 
 
 def manifests_after(directory: Path, last: str | None = None) -> Iterator[tuple[str, dict]]:

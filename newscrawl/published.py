@@ -40,7 +40,6 @@ _MACHINE_DATES: tuple[tuple[str, str], ...] = (
 )
 _TIME_ELEMENT = "time::attr(datetime)"
 _JSON_LD = "script[type='application/ld+json']::text"
-_PAGE_TIME_ELEMENT = "time::attr(datetime)"
 # The visible date and a machine-readable one this far apart are reported.
 DATE_DISAGREEMENT_SECONDS = 60
 
@@ -128,7 +127,7 @@ def machine_dates(page: Page, block: etree._Element) -> Iterator[tuple[str, str]
 def _time_values(page: Page, block: etree._Element) -> Iterator[str]:
     """``<time datetime>`` of the article block, then (only if needed) of the page."""
     yield from page.select_in(block, _TIME_ELEMENT)
-    yield from page.select(_PAGE_TIME_ELEMENT)
+    yield from page.select(_TIME_ELEMENT)
 
 
 def _json_ld_dates(script: str) -> Iterator[str]:

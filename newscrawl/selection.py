@@ -25,6 +25,8 @@ from cssselect.parser import Attrib, Class, CombinedSelector, Element
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
+from newscrawl.tree import inside
+
 # An element, or a string (a text node or an attribute value, from ``::text``/``::attr()``).
 Node = etree._Element | str
 
@@ -73,20 +75,15 @@ def _xpath(expression: str) -> Callable[..., object]:
     return evaluate
 
 
-@dataclass(frozen=True, slots=True)
-class _Anchor:
-    """What every element one alternative of a CSS selector selects is, or is inside: an
-    element of this class, or this tag, or with this attribute (one of them is set)."""
-
-    tag: str | None
-    class_name: str | None
-    attribute: str | None
+# What every element one alternative of a CSS selector selects is, or is inside: an element
+# of this class, of this tag or with this attribute: ("class" | "tag" | "attribute", name).
+_Anchor = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledSelector:
     from_root: Callable[..., object]
-    # None: evaluate from the root (XPath, or an alternative led by neither tag nor class).
+    # None: evaluate from the root (XPath, or an alternative led by no class, tag or attribute).
     anchors: tuple[_Anchor, ...] | None
     # The alternatives, each from its anchors ($a0, $a1...), as one union.
     from_anchors: Callable[..., object] | None
@@ -115,12 +112,12 @@ def _anchor(tree: object) -> _Anchor | None:
     # are all indexed), then the tag, then an attribute: only one is indexed for it.
     class_name = next((c for c in classes if c and not any(x.isspace() for x in c)), None)
     if class_name is not None:
-        return _Anchor(None, class_name, None)
-    tag = tree.element.lower() if tree.element not in (None, "*") else None
-    if tag is not None:
-        return _Anchor(tag, None, None) if tag not in _NOT_ANCHORS else None
+        return ("class", class_name)
+    if tree.element not in (None, "*"):
+        tag = tree.element.lower()
+        return ("tag", tag) if tag not in _NOT_ANCHORS else None
     attribute = next((a for a in attributes if a not in _NOT_ANCHORS), None)
-    return _Anchor(None, None, attribute) if attribute is not None else None
+    return ("attribute", attribute) if attribute is not None else None
 
 
 @lru_cache(maxsize=4096)
@@ -137,22 +134,21 @@ def compile_selector(selector: str) -> CompiledSelector:
         relative = _CSS.selector_to_xpath(parsed, prefix="self::", translate_pseudo_elements=True)
         anchors.append(anchor)
         relatives.append(f"$a{number}/{relative}")
-    _ANCHOR_TAGS.update(a.tag for a in anchors if a.tag)
-    _ANCHOR_ATTRIBUTES.update(a.attribute for a in anchors if a.attribute)
+    _ANCHOR_TAGS.update(name for kind, name in anchors if kind == "tag")
+    _ANCHOR_ATTRIBUTES.update(name for kind, name in anchors if kind == "attribute")
     return CompiledSelector(from_root, tuple(anchors), _xpath(" | ".join(relatives)))
 
 
 class Page:
     """A parsed page (its root element) and the selectors of our syntax evaluated on it."""
 
-    __slots__ = ("_by_attribute", "_by_class", "_by_tag", "_indexed", "root")
+    __slots__ = ("_index", "root")
 
     def __init__(self, root: etree._Element):
         self.root = root
-        self._by_class: dict[str, list[etree._Element]] | None = None
-        self._by_tag: dict[str, list[etree._Element]] = {}
-        self._by_attribute: dict[str, list[etree._Element]] = {}
-        self._indexed: frozenset[str] = frozenset()  # the tags and attributes indexed
+        # Anchor -> its elements in document order, built on first use. A class absent is
+        # on no element; a tag or attribute absent was not indexed (evaluate from the root).
+        self._index: dict[_Anchor, list[etree._Element]] | None = None
 
     def select(self, selector: str) -> list[Node]:
         """The nodes ``selector`` matches, in document order (as parsel's ``css``/``xpath``)."""
@@ -161,9 +157,7 @@ class Page:
         if anchors is None:
             result = compiled.from_root(self.root)
             return result if isinstance(result, list) else [result]
-        if not any(anchors.values()):
-            return []
-        return compiled.from_anchors(self.root, **anchors)
+        return self._from_anchors(compiled, anchors, smart_strings=False)
 
     def exists(self, selector: str) -> bool:
         """Whether ``selector`` matches anything."""
@@ -173,74 +167,64 @@ class Page:
         """``select_in(element, selector)``, from the page's index where it pays (for an
         element of this page's tree: the structural fallback's block is in a copy)."""
         compiled = compile_selector(selector)
-        if element.getroottree().getroot() is not self.root:
-            return select_in(element, selector)
-        anchors = self._anchors(compiled)
+        anchors = None
+        if element.getroottree().getroot() is self.root:
+            anchors = self._anchors(compiled)
         if anchors is None:
             return select_in(element, selector)
-        inside = {}
-        for name, elements in anchors.items():
-            kept = [e for e in elements if e is element or _has_ancestor(e, element)]
-            inside[name] = kept
-        if not any(inside.values()):
+        inside_element = {
+            name: [e for e in elements if inside(e, element)] for name, elements in anchors.items()
+        }
+        return self._from_anchors(compiled, inside_element, smart_strings=True)
+
+    def _from_anchors(
+        self, compiled: CompiledSelector, anchors: dict[str, list], smart_strings: bool
+    ) -> list[Node]:
+        if not any(anchors.values()):
             return []
-        return compiled.from_anchors(self.root, smart_strings=True, **inside)
+        return compiled.from_anchors(self.root, smart_strings=smart_strings, **anchors)
 
     def _anchors(self, compiled: CompiledSelector) -> dict[str, list[etree._Element]] | None:
         """The anchor elements of each alternative ($a0, $a1...), or None: from the root."""
         if compiled.anchors is None:
             return None
-        if self._by_class is None:
-            self._index()
+        if self._index is None:
+            self._index = _index(self.root)
         found = {}
         for number, anchor in enumerate(compiled.anchors):
-            if anchor.class_name is not None:
-                elements = self._by_class.get(anchor.class_name, [])
-            elif anchor.tag is not None:
-                if anchor.tag not in self._indexed:
+            elements = self._index.get(anchor)
+            if elements is None:
+                if anchor[0] != "class":
                     return None
-                elements = self._by_tag.get(anchor.tag, [])
-            else:
-                if f"@{anchor.attribute}" not in self._indexed:
-                    return None
-                elements = self._by_attribute[anchor.attribute]
+                elements = []
             if len(elements) > _MAX_ANCHORS:
                 return None
             found[f"a{number}"] = elements
         return found
 
-    def _index(self) -> None:
-        """Elements by class token, anchor tag and anchor attribute, in document order: one
-        pass."""
-        tags, attributes = frozenset(_ANCHOR_TAGS), tuple(_ANCHOR_ATTRIBUTES)
-        by_class: dict[str, list[etree._Element]] = {}
-        by_tag: dict[str, list[etree._Element]] = {}
-        by_attribute: dict[str, list[etree._Element]] = {a: [] for a in attributes}
-        for element in self.root.iter():
-            tag = element.tag
-            if tag in tags:
-                elements = by_tag.get(tag)
+
+def _index(root: etree._Element) -> dict[_Anchor, list[etree._Element]]:
+    """The elements of every class token, anchor tag and anchor attribute, in document
+    order: one pass."""
+    tags, attributes = frozenset(_ANCHOR_TAGS), tuple(_ANCHOR_ATTRIBUTES)
+    index: dict[_Anchor, list[etree._Element]] = {("tag", t): [] for t in tags}
+    index.update({("attribute", a): [] for a in attributes})
+    for element in root.iter():
+        tag = element.tag
+        if tag in tags:
+            index["tag", tag].append(element)
+        for attribute in attributes:
+            if element.get(attribute) is not None:
+                index["attribute", attribute].append(element)
+        classes = element.get("class")
+        if classes:
+            for token in classes.split():
+                elements = index.get(("class", token))
                 if elements is None:
-                    by_tag[tag] = [element]
-                else:
+                    index["class", token] = [element]
+                elif elements[-1] is not element:  # class="a a"
                     elements.append(element)
-            for attribute in attributes:
-                if element.get(attribute) is not None:
-                    by_attribute[attribute].append(element)
-            classes = element.get("class")
-            if classes:
-                for token in classes.split():
-                    elements = by_class.get(token)
-                    if elements is None:
-                        by_class[token] = [element]
-                    elif elements[-1] is not element:  # class="a a"
-                        elements.append(element)
-        self._by_class, self._by_tag, self._by_attribute = by_class, by_tag, by_attribute
-        self._indexed = tags | {f"@{a}" for a in attributes}
-
-
-def _has_ancestor(node: etree._Element, ancestor: etree._Element) -> bool:
-    return any(a is ancestor for a in node.iterancestors())
+    return index
 
 
 def node_text(node: Node) -> str:

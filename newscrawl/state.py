@@ -486,28 +486,32 @@ class CrawlState:
             self.fail("the seen-store", error)
             return False
         self.outputs.committed()
-        if self._pending_entries and self.manifest_dir is not None:
-            try:
-                if self.manifest_entries is None:
-                    self.manifest_entries = SpooledEntries(self.manifest_dir)
-                self.manifest_entries.extend(self._pending_entries)
-            except OSError as error:
-                # The seen-store has the batch (committed, not rolled back): the manifest must
-                # list it, or an ingestion tool would never learn of those articles. The
-                # journal keeps this run, and the next run writes its manifest from the feeds.
-                if self.crawler.stats is not None:
-                    self.crawler.stats.inc_value("output/articles_committed", self._staged_articles)
-                self._staged = self._staged_articles = 0
-                self._pending_entries = []
-                self._rolled_back = False
-                self.fail("the run manifest's spool", error)
-                return False
-        self._pending_entries = []
+        spool_error = self._spool_pending_entries()
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("output/articles_committed", self._staged_articles)
         self._staged = self._staged_articles = 0
+        self._pending_entries = []
+        if spool_error is not None:
+            # The seen-store has the batch (committed, not rolled back): the manifest must
+            # list it, or an ingestion tool would never learn of those articles. The journal
+            # keeps this run, and the next run writes its manifest from the feed files.
+            self._rolled_back = False
+            self.fail("the run manifest's spool", spool_error)
+            return False
         self._last_commit = time.monotonic()
         return True
+
+    def _spool_pending_entries(self) -> OSError | None:
+        """Add the committed batch to the run manifest's spool; the error if it fails."""
+        if not self._pending_entries or self.manifest_dir is None:
+            return None
+        try:
+            if self.manifest_entries is None:
+                self.manifest_entries = SpooledEntries(self.manifest_dir)
+            self.manifest_entries.extend(self._pending_entries)
+        except OSError as error:
+            return error
+        return None
 
     def close(self) -> None:
         """Commit everything: whatever the finish reason (even a pause of a JOBDIR crawl),

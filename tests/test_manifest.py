@@ -98,14 +98,12 @@ def test_a_failed_append_leaves_no_partial_entry(tmp_path, monkeypatch):
 
     spool = SpooledEntries(tmp_path)
     spool.extend(ENTRIES[:1])
-    real_pwrite = os.pwrite
 
-    def disk_full(fd: int, data, offset: int) -> int:
-        if len(data) > 8:
-            return real_pwrite(fd, data[: len(data) // 2], offset)  # what fits, then
+    def disk_full(fd: int, data: bytes) -> None:
+        os.write(fd, data[: len(data) // 2])  # what fits, then
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(newscrawl.manifest.os, "pwrite", disk_full)
+    monkeypatch.setattr(newscrawl.manifest, "write_all", disk_full)
     with pytest.raises(OSError, match="No space"):
         spool.extend(ENTRIES[1:3])
     monkeypatch.undo()
