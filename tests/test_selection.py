@@ -150,6 +150,18 @@ def test_a_tag_first_compiled_after_the_page_was_indexed_is_found_from_the_root(
     assert page.select(tag) == [] and compile_selector(tag).anchors is not None
 
 
+def test_a_class_first_compiled_after_the_page_was_indexed_is_found_from_the_root():
+    # Only classes some selector is anchored on are indexed: one compiled later is not in
+    # a page's index built before, and is looked up from the root, not taken as absent.
+    html = '<html><body><div class="box"><p class="late-one">x</p></div></body></html>'
+    page = Page(Selector(text=html).root)
+    assert len(page.select(".box p")) == 1  # the page is indexed now
+    assert ("class", "late-one") not in page._index
+    assert [e.text for e in page.select(".late-one")] == ["x"]
+    assert [e.text for e in page.select_in(page.select(".box")[0], "p.late-one")] == ["x"]
+    assert compile_selector(".late-one").anchors == (("class", "late-one"),)
+
+
 def declared_selectors() -> set[str]:
     """Every selector the outlets declare, and the shared ones."""
     found = {*SHARED_BODY_DROP, *ARTICLE_BLOCKS}
