@@ -93,7 +93,7 @@ def image_source(img: etree._Element) -> str:
 
 
 def extract_body(
-    element: HtmlElement,
+    element: etree._Element,
     drop_xpaths: Iterable[etree.XPath] = (),
     foreign_link: Callable[[str], bool] | None = None,
 ) -> ExtractedBody:
@@ -105,7 +105,9 @@ def extract_body(
     return ExtractedBody(_extract_paragraphs(tree), images)
 
 
-def extract_paragraphs(element: HtmlElement, drop_xpaths: Iterable[etree.XPath] = ()) -> list[str]:
+def extract_paragraphs(
+    element: etree._Element, drop_xpaths: Iterable[etree.XPath] = ()
+) -> list[str]:
     """Paragraphs of the article in ``element``, with ZWNJs intact; not yet normalised."""
     return _extract_paragraphs(_prepare(element, drop_xpaths))
 
@@ -119,13 +121,15 @@ def _extract_paragraphs(tree: HtmlElement) -> list[str]:
 
 
 def _prepare(
-    element: HtmlElement,
+    element: etree._Element,
     drop_xpaths: Iterable[etree.XPath],
     foreign_link: Callable[[str], bool] | None = None,
 ) -> HtmlElement:
-    """A copy of ``element`` inside ``<html><body>``, cleaned for trafilatura."""
+    """A copy of ``element`` inside ``<html><body>``, cleaned for trafilatura (of
+    ``HtmlElement``s, which it wants: a page's own elements are not)."""
     if element.tag == "html":
-        root = copy.deepcopy(element)
+        root = new_element("html")
+        root.extend(copy.deepcopy(element)[:])
     else:
         root = new_element("html")
         body = new_element("body")

@@ -11,6 +11,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from scrapy.http import HtmlResponse
 
+from newscrawl.extraction import _prepare, extract_paragraphs
 from newscrawl.html_tree import page_markup, parse_page
 
 URL = "https://kayhan.ir/fa/news/1/x"
@@ -61,5 +62,16 @@ def test_a_clean_utf8_page_is_parsed_from_its_own_bytes():
     body = "<html><body><p>سلام</p></body></html>".encode()
     response = HtmlResponse(URL, body=body, encoding="utf-8")
     assert page_markup(response) is body  # no copy made
-    root = parse_page(response)
-    assert isinstance(root, HtmlElement) and all(isinstance(e, HtmlElement) for e in root.iter())
+    assert parse_page(response).findtext(".//p") == "سلام"
+
+
+def test_trafilatura_is_given_html_elements_and_the_page_is_not():
+    # trafilatura takes a tree only as lxml.html's HtmlElement (else it wants bytes); a
+    # page's own elements are lxml's plain ones, cheaper to make (newscrawl/html_tree.py).
+    body = "<html><body><div><p>سلام دنیا</p></div></body></html>".encode()
+    root = parse_page(HtmlResponse(URL, body=body, encoding="utf-8"))
+    assert not any(isinstance(e, HtmlElement) for e in root.iter())
+    for element in (root.find(".//div"), root):  # a container, or the whole page (fallback)
+        prepared = _prepare(element, ())
+        assert all(isinstance(e, HtmlElement) for e in prepared.iter())
+        assert extract_paragraphs(element) == ["سلام دنیا"]
