@@ -36,6 +36,9 @@ _TEASER_BOX_NAMES = (
     "more_news",
     "more-news",
 )
+# One search of an element's class and id for any of them (it runs on every ancestor of
+# every node a field selector finds).
+_TEASER_BOX = re.compile("|".join(map(re.escape, _TEASER_BOX_NAMES)))
 
 
 class ArticleScope:
@@ -168,7 +171,6 @@ def in_box(node: etree._Element, block: etree._Element) -> bool:
     for ancestor in (node, *node.iterancestors()):
         if ancestor is block:
             return False
-        classes = class_and_id(ancestor)
-        if any(name in classes for name in _TEASER_BOX_NAMES):
+        if _TEASER_BOX.search(class_and_id(ancestor)):
             return True
     return False
