@@ -127,11 +127,10 @@ def _prepare(
 ) -> HtmlElement:
     """A copy of ``element`` inside ``<html><body>``, cleaned for trafilatura (of
     ``HtmlElement``s, which it wants: a page's own elements are not)."""
+    root = new_element("html")
     if element.tag == "html":
-        root = new_element("html")
         root.extend(copy.deepcopy(element)[:])
     else:
-        root = new_element("html")
         body = new_element("body")
         body.append(copy.deepcopy(element))
         root.append(body)

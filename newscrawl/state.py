@@ -379,6 +379,7 @@ class CrawlState:
             # Two interrupted runs appending to one file: each has its own part.
             later = [o for r in runs if r.id > run.id for f, o in r.feeds if f == feed]
             end = min(later, default=None)
+            listed = []
             for line_offset, item in complete_lines_at(path, offset, end):
                 key = (item.get("outlet"), item.get("code"))
                 if None in key or not item.get("text"):
@@ -389,7 +390,9 @@ class CrawlState:
                     self.store.record(key, digest)
                     recovered += 1
                 if entries is not None:
-                    entries.extend([self._entry(item, ((feed, line_offset),), run.text_dir)])
+                    listed.append(self._entry(item, ((feed, line_offset),), run.text_dir))
+            if entries is not None:  # one append a feed file, not a write a line
+                entries.extend(listed)
         self.store.commit()
         name = run_id(self.spider_name, run.started, run.id)
         # Killed (or its journal not written) after its own manifest was: listed already.
