@@ -326,7 +326,7 @@ def measure_baseline(baseline: Baseline, outlet: str, html: str) -> None:
     mine[0] += 1
     mine[1] += done - parsed
     mine[2] += size
-    found = find_article(Page(root), _outlet_class(outlet))
+    found = find_article(Page(root, outlet), _outlet_class(outlet))
     if found is not None:
         started = time.process_time()
         extract_body(found.container, found.layout.drop_xpaths)

@@ -156,7 +156,7 @@ def parse_article(
     """The article on the page at ``url`` (parsed into ``root``), by ``outlet``'s
     declaration. Raises Skip for a page that is not an article (soft 404, listing, no
     title, empty body, code that contradicts the URL...)."""
-    page = Page(root)
+    page = Page(root, outlet.name)
     notes = [] if notes is None else notes  # filled even when Skip is raised
     match = find_article(page, outlet)
     if match is None:

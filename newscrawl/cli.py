@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.crawler import Crawler
@@ -63,6 +64,7 @@ class OutletCrawlCommand(BaseRunSpiderCommand):
                 raise UsageError(f"no outlet named {name!r}; valid: {', '.join(known)}")
         for name in names:
             check_crawl(loader.load(name), opts.spargs, self.settings)
+        prepare_log_file(self.settings.get("LOG_FILE"))
         return names
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -102,6 +104,23 @@ class OutletCrawlCommand(BaseRunSpiderCommand):
             failed |= bool(failures)
             print(summary_line(name, stats, failures), file=out, flush=True)
         return 1 if failed else 0
+
+
+def prepare_log_file(log_file: str | None) -> None:
+    """``LOG_FILE``'s directory made, as the feeds' and stats' are (Scrapy would open the
+    file in a missing directory with a traceback), or UsageError when it cannot be."""
+    if not log_file:
+        return
+    path = Path(log_file)
+    if path.is_dir():
+        raise UsageError(f"-s LOG_FILE={log_file}: a directory; expected LOG_FILE=FILE")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"-s LOG_FILE={log_file}: its directory cannot be made ({error.strerror}); "
+            "expected LOG_FILE=FILE in a writable directory"
+        ) from None
 
 
 def _remember_error(task, errors: dict[str, BaseException], name: str) -> None:

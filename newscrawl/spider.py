@@ -220,7 +220,7 @@ class NewsSpider(scrapy.Spider):
         if not self._usable(response, "listing"):
             self.crawler.stats.inc_value("listing/failed")
             return
-        page = Page(parse_page(response))
+        page = Page(parse_page(response), self.name)
         area = next((found for s in self.listing_area if (found := page.select(s))), None)
         links = (
             [href for node in area if not isinstance(node, str) for href in link_hrefs(node)]

@@ -69,6 +69,11 @@ BAD_ARGUMENTS = [
     (["-a", "replays=tests/fixtures"], "-a replays=: unknown spider argument; valid: urls,"),
     (["-s", "NEWSCRAWL_REPLAY=/nonexistent"], "-s NEWSCRAWL_REPLAY=/nonexistent: no such file"),
     (["-a", "since"], "Invalid -a value, use -a NAME=VALUE"),
+    (["-s", "LOG_FILE=tests"], "-s LOG_FILE=tests: a directory; expected LOG_FILE=FILE"),
+    (
+        ["-s", "LOG_FILE=scrapy.cfg/crawl.log"],
+        "-s LOG_FILE=scrapy.cfg/crawl.log: its directory cannot be made (",
+    ),
 ]
 
 
@@ -101,6 +106,15 @@ def test_unknown_outlets_and_bad_outputs_are_one_line(project, arguments, messag
     assert done.stderr.startswith(message), done.stderr
     if "no outlet" in message:
         assert done.stderr.strip().endswith("valid: " + ", ".join(sorted(OUTLETS)))
+
+
+def test_the_log_file_directory_is_made_as_the_outputs_are(project):
+    done = scrapy(
+        project, "crawl", "kayhan", "-a", f"replay={FIXTURES / 'kayhan'}",
+        "-O", "output/kayhan.jsonl", "-s", "LOG_FILE=output/logs/new/crawl.log",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Spider closed" in (project / "output/logs/new/crawl.log").read_text()
 
 
 def test_a_spider_without_an_archive_refuses_a_date_range():

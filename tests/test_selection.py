@@ -20,10 +20,16 @@ def parsel_nodes(selector: Selector, query: str) -> list:
     return [node.root for node in found]
 
 
+def learnt_page(root: etree._Element, query: str) -> Page:
+    """A page whose kind has met ``query`` before: it is evaluated through the index."""
+    Page(root).select(query)
+    return Page(root)
+
+
 def assert_same(html: str, query: str) -> None:
     selector = Selector(text=html)
     expected = parsel_nodes(selector, query)
-    got = Page(selector.root).select(query)
+    got = learnt_page(selector.root, query).select(query)
     assert len(got) == len(expected), query
     for ours, theirs in zip(got, expected, strict=True):
         if isinstance(theirs, str):
@@ -36,7 +42,7 @@ def assert_same(html: str, query: str) -> None:
 def assert_same_inside(html: str, query: str) -> None:
     """Scoped to each element of the page in turn: as ``select_in`` (an XPath from it)."""
     root = Selector(text=html).root
-    page = Page(root)
+    page = learnt_page(root, query)
     for element in root.iter(etree.Element):
         expected = select_in(element, query)
         got = page.select_in(element, query)
@@ -162,6 +168,18 @@ def test_a_class_first_compiled_after_the_page_was_indexed_is_found_from_the_roo
     assert compile_selector(".late-one").anchors == (("class", "late-one"),)
 
 
+def test_a_page_indexes_what_pages_of_its_kind_were_queried_for_and_no_more():
+    html = '<html><body><p class="mine">x</p><p class="theirs">y</p></body></html>'
+    root = Selector(text=html).root
+    first = Page(root, "kind-a")
+    assert [e.text for e in first.select(".mine")] == ["x"]  # from the root: not learnt yet
+    assert ("class", "mine") not in first._index
+    Page(root, "kind-b").select(".theirs")  # another kind's anchor
+    second = Page(root, "kind-a")
+    assert [e.text for e in second.select(".mine")] == ["x"]
+    assert ("class", "mine") in second._index and ("class", "theirs") not in second._index
+
+
 def declared_selectors() -> set[str]:
     """Every selector the outlets declare, and the shared ones."""
     found = {*SHARED_BODY_DROP, *ARTICLE_BLOCKS}
@@ -196,7 +214,7 @@ def test_every_declared_selector_matches_parsel_on_every_fixture_page(outlet):
 
 def assert_same_inside_block(html: str, query: str) -> None:
     root = Selector(text=html).root
-    page = Page(root)
+    page = learnt_page(root, query)
     for element in root.iter("article", "main", "body"):
         expected = select_in(element, query)
         got = page.select_in(element, query)
