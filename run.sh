@@ -12,6 +12,9 @@ fi
 # pip 23.2 cannot resolve trafilatura's lxml[html-clean] extra: upgrade pip first.
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt
+# The project's bytecode, compiled once (as pip does for what it installs): a process
+# started where PYTHONDONTWRITEBYTECODE is set would otherwise compile it every time.
+.venv/bin/python -m compileall -q newscrawl spiders pipelines
 
 mkdir -p output/logs
 # A replay keeps its seen-store in memory and its text files under output/replay/<source>/:
