@@ -21,6 +21,7 @@ with all four outlets' 49 classes as with its own 23).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -155,15 +156,8 @@ class AnchorSet:
         {"class": self.classes, "tag": self.tags, "attribute": self.attributes}[kind].add(name)
 
 
-_ANCHOR_SETS: dict[str, AnchorSet] = {}
-
-
-def anchor_set(kind: str) -> AnchorSet:
-    """The anchors of pages of ``kind`` (an outlet's name), one set a kind in a process."""
-    found = _ANCHOR_SETS.get(kind)
-    if found is None:
-        found = _ANCHOR_SETS[kind] = AnchorSet()
-    return found
+# Kind of page (an outlet's name) -> its anchors, one set a kind in a process.
+_ANCHOR_SETS: defaultdict[str, AnchorSet] = defaultdict(AnchorSet)
 
 
 class Page:
@@ -174,7 +168,7 @@ class Page:
 
     def __init__(self, root: etree._Element, kind: str = ""):
         self.root = root
-        self._anchor_set = anchor_set(kind)
+        self._anchor_set = _ANCHOR_SETS[kind]
         # Anchor -> its elements in document order, built on first use. An anchor absent
         # was not indexed (evaluate from the root).
         self._index: dict[_Anchor, list[etree._Element]] | None = None
