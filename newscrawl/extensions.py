@@ -105,7 +105,8 @@ class FreezeStartupObjects:
     classes and functions of Scrapy, Twisted, lxml, trafilatura; the settings, components),
     none of which becomes garbage while the crawl runs: on 5,000 pages in one process, 54 full
     collections cost 0.49 ms a page, 0.04 ms frozen. What start-up built is kept to the end
-    anyway; only a cycle of it dropped later would stay in memory."""
+    anyway; only a cycle of it dropped later would stay in memory. No collection before the
+    freeze: the ~70 objects start-up leaves as garbage are not worth its ~45 ms."""
 
     def __init__(self) -> None:
         self.frozen = False
@@ -119,6 +120,5 @@ class FreezeStartupObjects:
         return extension
 
     def engine_started(self) -> None:
-        gc.collect()  # what start-up left as garbage is freed, not frozen
         gc.freeze()
         self.frozen = True

@@ -184,6 +184,9 @@ NEWSCRAWL_REDIS_IDLE_CLOSE = 30.0
 NEWSCRAWL_REDIS_SEED_TTL = 300
 
 # --- engine --------------------------------------------------------------------------------
+# Scrapy's MemoryStatsCollector, its attributes read without Scrapy 2.19's deprecation hook
+# (~0.13 ms of CPU a page; newscrawl/stats.py).
+STATS_CLASS = "newscrawl.stats.StatsCollector"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # One fingerprint per article, whatever URL form links it (newscrawl/fingerprint.py).
 REQUEST_FINGERPRINTER_CLASS = "newscrawl.fingerprint.ArticleKeyFingerprinter"

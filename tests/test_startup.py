@@ -7,6 +7,7 @@ import ast
 import subprocess
 from pathlib import Path
 
+import pytest
 from crawl_helpers import CRAWL_TIMEOUT, ROOT, crawl_command, crawl_env, read_result
 from test_replay_record import write_warc
 
@@ -21,6 +22,19 @@ WATCHED = set(sys.argv.pop(1).split(","))
 atexit.register(lambda: print("IMPORTED", sorted(
     {name.split(".")[0] for name in sys.modules} & WATCHED), file=sys.stderr))
 atexit.register(lambda: print("FROZEN", gc.get_freeze_count(), file=sys.stderr))
+# Whether the garbage collector runs while pages are processed (off only during start-up).
+import pipelines.text_files
+_process_item = pipelines.text_files.TextFilePipeline.process_item
+def _process_item_watched(self, item):
+    print("COLLECTING", gc.isenabled(), file=sys.stderr)
+    return _process_item(self, item)
+pipelines.text_files.TextFilePipeline.process_item = _process_item_watched
+import scrapy
+_spider_init = scrapy.Spider.__init__
+def _spider_init_watched(self, *args, **kwargs):
+    print("COLLECTING", gc.isenabled(), file=sys.stderr)  # the crawler is being built
+    _spider_init(self, *args, **kwargs)
+scrapy.Spider.__init__ = _spider_init_watched
 sys.argv[0] = "scrapy"
 from scrapy.cmdline import execute
 execute()
@@ -82,8 +96,20 @@ def _frozen(tmp_path: Path) -> int:
     return int(log.rsplit("FROZEN ", 1)[1].split()[0])
 
 
+def _collecting(tmp_path: Path) -> list[str]:
+    log = (tmp_path / f"run{len(list(tmp_path.glob('run*'))) - 1}" / "stderr.txt").read_text()
+    return [line.split()[1] for line in log.splitlines() if line.startswith("COLLECTING ")]
+
+
 def test_start_up_objects_are_frozen_out_of_the_garbage_collectors_way(tmp_path: Path):
     _crawl(tmp_path)
     assert _frozen(tmp_path) > 50_000  # Scrapy, Twisted, lxml, trafilatura... in a replay
     _crawl(tmp_path, "NEWSCRAWL_GC_FREEZE=0")
     assert _frozen(tmp_path) == 0
+
+
+@pytest.mark.parametrize("freeze", ["1", "0"])
+def test_the_garbage_collector_is_off_during_start_up_only(tmp_path: Path, freeze: str):
+    _crawl(tmp_path, f"NEWSCRAWL_GC_FREEZE={freeze}")
+    # Off as the spider is made; on when the page is processed.
+    assert _collecting(tmp_path) == ["False", "True"]
