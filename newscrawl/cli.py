@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
+from newscrawl import startup_gc
 from newscrawl.arguments import check_crawl
 from newscrawl.summary import spider_failures, summary_line
 
@@ -49,18 +49,19 @@ class OutletCrawlCommand(BaseRunSpiderCommand):
         """Scrapy's options, then the checks: both before the crawler process exists (it
         starts logging), so that a mistake is the only line the user sees.
 
-        The garbage collector is off from here until an engine starts (``run``): what
-        start-up builds (the spiders' modules, trafilatura, spidermon, the components: ~80,000
-        objects) lives to the end, and its collections found ~70 objects to free for ~50 ms
-        of CPU a process."""
-        gc.disable()
+        The garbage collector is held off from here until an engine starts (``run``;
+        ``newscrawl/startup_gc.py``)."""
+        startup_gc.hold()
         try:
             super().process_options(args, opts)
             self.outlets = self.check(args, opts)
         except UsageError as error:
-            gc.enable()
+            startup_gc.release()
             self.usage_error(error)
             sys.exit(USAGE_EXIT)
+        except BaseException:
+            startup_gc.release()
+            raise
 
     def check(self, args: list[str], opts: argparse.Namespace) -> list[str]:
         """The outlets to crawl, or UsageError: everything that can be refused before a
@@ -77,14 +78,28 @@ class OutletCrawlCommand(BaseRunSpiderCommand):
         return names
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        names = self.outlets
+        try:
+            crawlers, bootstrap_errors = self.crawl(opts.spargs)
+        finally:
+            startup_gc.release()  # also when no engine started
+        usage = [e for e in bootstrap_errors.values() if isinstance(e, UsageError)]
+        if usage:  # what the checks above did not foresee (a setting, say)
+            self.usage_error(usage[0])
+            self.exitcode = USAGE_EXIT
+            return
+        self.exitcode = self.summarise(crawlers, bootstrap_errors)
+
+    def crawl(
+        self, spider_arguments: dict[str, str]
+    ) -> tuple[dict[str, Crawler], dict[str, BaseException]]:
+        """Run the outlets' crawlers to their end: (the crawlers, why any did not start)."""
         process = self.crawler_process
         crawlers: dict[str, Crawler] = {}
         bootstrap_errors: dict[str, BaseException] = {}
-        for name in names:
+        for name in self.outlets:
             crawler = crawlers[name] = self._create_crawler(name)
-            crawler.signals.connect(_collect_garbage_again, signal=signals.engine_started)
-            started = process.crawl(crawler, **opts.spargs)
+            crawler.signals.connect(self.engine_started, signal=signals.engine_started)
+            started = process.crawl(crawler, **spider_arguments)
             if hasattr(started, "add_done_callback"):  # an asyncio task (the asyncio reactor)
                 started.add_done_callback(
                     lambda task, name=name: _remember_error(task, bootstrap_errors, name)
@@ -93,16 +108,11 @@ class OutletCrawlCommand(BaseRunSpiderCommand):
                 started.addErrback(
                     lambda failure, name=name: bootstrap_errors.setdefault(name, failure.value)
                 )
-        try:
-            process.start()
-        finally:
-            gc.enable()  # also when no engine started
-        usage = [e for e in bootstrap_errors.values() if isinstance(e, UsageError)]
-        if usage:  # what the checks above did not foresee (a setting, say)
-            self.usage_error(usage[0])
-            self.exitcode = USAGE_EXIT
-            return
-        self.exitcode = self.summarise(crawlers, bootstrap_errors)
+        process.start()
+        return crawlers, bootstrap_errors
+
+    def engine_started(self) -> None:
+        startup_gc.start_up_done(freeze=self.settings.getbool("NEWSCRAWL_GC_FREEZE"))
 
     def summarise(
         self, crawlers: dict[str, Crawler], bootstrap_errors: dict[str, BaseException]
@@ -134,10 +144,6 @@ def prepare_log_file(log_file: str | None) -> None:
             f"-s LOG_FILE={log_file}: its directory cannot be made ({error.strerror}); "
             "expected LOG_FILE=FILE in a writable directory"
         ) from None
-
-
-def _collect_garbage_again() -> None:
-    gc.enable()
 
 
 def _remember_error(task, errors: dict[str, BaseException], name: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 from pathlib import Path
@@ -95,30 +94,3 @@ class _SpiderRecordCounter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, "spider", None) in (None, self.spider):
             self.stats.inc_value(ERROR_LOG_STAT)
-
-
-class FreezeStartupObjects:
-    """Move what start-up built into the garbage collector's permanent generation, once the
-    engine runs (``gc.freeze()``; setting ``NEWSCRAWL_GC_FREEZE``).
-
-    Every full collection otherwise walks the ~80,000 objects start-up leaves (the modules,
-    classes and functions of Scrapy, Twisted, lxml, trafilatura; the settings, components),
-    none of which becomes garbage while the crawl runs: on 5,000 pages in one process, 54 full
-    collections cost 0.49 ms a page, 0.04 ms frozen. What start-up built is kept to the end
-    anyway; only a cycle of it dropped later would stay in memory. No collection before the
-    freeze: the ~70 objects start-up leaves as garbage are not worth its ~45 ms."""
-
-    def __init__(self) -> None:
-        self.frozen = False
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FreezeStartupObjects:
-        if not crawler.settings.getbool("NEWSCRAWL_GC_FREEZE"):
-            raise NotConfigured
-        extension = cls()
-        crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
-        return extension
-
-    def engine_started(self) -> None:
-        gc.freeze()
-        self.frozen = True

@@ -153,10 +153,9 @@ EXTENSIONS = {
     # line), imported only when SPIDERMON_ENABLED.
     "newscrawl.extensions.Monitoring": 450,
     "newscrawl.extensions.StatsFileExtension": 500,
-    # Start-up's objects out of the garbage collector's way (NEWSCRAWL_GC_FREEZE).
-    "newscrawl.extensions.FreezeStartupObjects": 600,
 }
-# gc.freeze() once the engine runs: full collections then walk only what the crawl builds.
+# gc.freeze() once the engine runs: full collections then walk only what the crawl builds
+# (the crawl commands, newscrawl/startup_gc.py).
 NEWSCRAWL_GC_FREEZE = True
 
 # --- monitoring (spidermon; see newscrawl/monitors.py and the README, "Monitoring") ---------

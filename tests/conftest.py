@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import runpy
 import shutil
@@ -29,6 +30,14 @@ from tests.fixture_pages import (
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 OUTLETS = ("borna", "kayhan", "mashregh", "tasnim")
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collector_left_on():
+    """No test leaves the collector off (a crawl command holds it off through its
+    start-up, newscrawl/startup_gc.py): the tests after it would run without it."""
+    yield
+    assert gc.isenabled(), "the test left the garbage collector off"
 
 
 # The bad-input pages (a replay source of the Kayhan spider), derived from a good Kayhan page

@@ -3,7 +3,9 @@ process; bench/benchmark.py measures it, this only checks what it is made of).""
 
 from __future__ import annotations
 
+import argparse
 import ast
+import gc
 import subprocess
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from crawl_helpers import CRAWL_TIMEOUT, ROOT, crawl_command, crawl_env, read_result
 from test_replay_record import write_warc
 
+from newscrawl import startup_gc
 from newscrawl.warc_index import ensure_index
 
 FIXTURE = ROOT / "tests" / "fixtures" / "kayhan" / "260941.html"
@@ -113,3 +116,71 @@ def test_the_garbage_collector_is_off_during_start_up_only(tmp_path: Path, freez
     _crawl(tmp_path, f"NEWSCRAWL_GC_FREEZE={freeze}")
     # Off as the spider is made; on when the page is processed.
     assert _collecting(tmp_path) == ["False", "True"]
+
+
+@pytest.fixture
+def collector():
+    """The collector as a test found it, restored (and anything a test froze, unfrozen)."""
+    was_enabled = gc.isenabled()
+    yield
+    startup_gc.release()
+    gc.unfreeze()
+    gc.enable() if was_enabled else gc.disable()
+
+
+def test_start_up_is_frozen_before_the_collector_runs_again(collector):
+    startup_gc.hold()
+    assert not gc.isenabled()
+    built = [[n] for n in range(50_000)]  # what start-up builds, tracked objects
+    assert gc.get_count()[0] >= 50_000
+    collections = []
+    gc.callbacks.append(lambda phase, info: collections.append(info["generation"]))
+    try:
+        startup_gc.start_up_done(freeze=True)
+        after = [[n] for n in range(100)]  # what runs next allocates
+    finally:
+        gc.callbacks.pop()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= 50_000
+    # Frozen before the collector is back: no collection walked what start-up built.
+    assert collections == []
+    assert built and after
+
+
+def test_without_the_freeze_the_collector_runs_again_all_the_same(collector):
+    startup_gc.hold()
+    startup_gc.start_up_done(freeze=False)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_is_left_as_it_was_before_the_hold(collector):
+    gc.disable()  # a caller's own choice
+    startup_gc.hold()
+    startup_gc.release()
+    assert not gc.isenabled()
+    gc.enable()
+    startup_gc.release()  # nothing held: nothing changes
+    assert gc.isenabled()
+
+
+def test_a_command_that_fails_its_checks_releases_the_collector(collector, monkeypatch):
+    from scrapy.settings import Settings
+
+    from newscrawl.commands import crawl
+
+    command = crawl.Command()
+    settings = Settings()
+    settings.setmodule("newscrawl.settings", priority="project")
+    command.settings = settings
+    parser = argparse.ArgumentParser()
+    command.add_options(parser)
+    opts, args = parser.parse_known_args(["kayhan"])
+
+    def broken_check(*_):
+        raise RuntimeError("a spider module that does not import")
+
+    monkeypatch.setattr(command, "check", broken_check)
+    with pytest.raises(RuntimeError):
+        command.process_options(args, opts)
+    assert gc.isenabled()

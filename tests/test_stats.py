@@ -3,6 +3,9 @@ without Scrapy's per-attribute deprecation hook."""
 
 from __future__ import annotations
 
+import warnings
+
+import pytest
 from scrapy import Spider
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.project import get_project_settings
@@ -13,16 +16,11 @@ from newscrawl.stats import StatsCollector
 
 def _stats() -> MemoryStatsCollector:
     settings = {"STATS_CLASS": get_project_settings()["STATS_CLASS"]}
-    crawler = get_crawler(Spider, settings_dict=settings)
-    crawler._apply_settings()
-    return crawler.stats
+    return get_crawler(Spider, settings_dict=settings).stats
 
 
 def test_the_project_counts_with_its_stats_collector():
-    stats = _stats()
-    assert type(stats) is StatsCollector
-    # Scrapy's hook (StatsCollector.__getattribute__) is not on the path of a stat.
-    assert type(stats).__getattribute__ is object.__getattribute__
+    assert type(_stats()) is StatsCollector
 
 
 def test_it_counts_as_scrapys_memory_stats_collector():
@@ -47,3 +45,29 @@ def test_it_counts_as_scrapys_memory_stats_collector():
     stats._crawler.spider = spider
     stats.close_spider(spider, reason="finished")
     assert stats.spider_stats["outlet"]["pages"] == 3  # kept at close, as Scrapy's
+
+
+@pytest.mark.parametrize("stats_class", [MemoryStatsCollector, StatsCollector])
+def test_a_caller_that_passes_the_spider_still_counts(stats_class):
+    """scrapy-redis's scheduler passes ``spider=``; older code passes it by position."""
+    stats = stats_class(get_crawler(Spider))
+    spider = Spider("outlet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Scrapy's own collector warns, ours does not
+        stats.inc_value("a", spider=spider)
+        stats.inc_value("a", 1, 0, spider)
+        stats.set_value("b", 2, spider)
+        stats.max_value("c", 5, spider=spider)
+        value = stats.get_value("a", None, spider)
+        everything = stats.get_stats(spider)
+    assert value == 2
+    assert everything == {"a": 2, "b": 2, "c": 5}
+
+
+def test_only_scrapys_deprecation_warning_is_gone():
+    spider = Spider("outlet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        StatsCollector(get_crawler(Spider)).inc_value("a", spider=spider)
+        with pytest.raises(Warning):
+            MemoryStatsCollector(get_crawler(Spider)).inc_value("a", spider=spider)
