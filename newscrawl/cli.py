@@ -55,13 +55,12 @@ class OutletCrawlCommand(BaseRunSpiderCommand):
         try:
             super().process_options(args, opts)
             self.outlets = self.check(args, opts)
-        except UsageError as error:
+        except BaseException as error:
             startup_gc.release()
+            if not isinstance(error, UsageError):
+                raise
             self.usage_error(error)
             sys.exit(USAGE_EXIT)
-        except BaseException:
-            startup_gc.release()
-            raise
 
     def check(self, args: list[str], opts: argparse.Namespace) -> list[str]:
         """The outlets to crawl, or UsageError: everything that can be refused before a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import os
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
+from scrapy.settings import Settings
 
 from newscrawl.replay import MANIFEST_NAME, read_manifest, url_key
 
@@ -22,6 +24,22 @@ ITEM_SCHEMA = json.loads((ROOT / "docs" / "item.schema.json").read_text(encoding
 _ITEM_VALIDATOR = Draft202012Validator(
     ITEM_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
 )
+
+
+def command_with_options(words: list[str]) -> tuple[object, list[str], argparse.Namespace]:
+    """``scrapy crawl|crawlall ...`` as scrapy's cmdline sets it up, in this process: (the
+    command with the project's settings, its arguments, its options), before
+    ``process_options``."""
+    from newscrawl.commands import crawl, crawlall
+
+    command = {"crawl": crawl, "crawlall": crawlall}[words[0]].Command()
+    settings = Settings()
+    settings.setmodule("newscrawl.settings", priority="project")
+    command.settings = settings
+    parser = argparse.ArgumentParser()
+    command.add_options(parser)
+    opts, args = parser.parse_known_args(words[1:])
+    return command, args, opts
 
 
 def checked_items(lines: list[bytes] | list[str]) -> list[dict]:

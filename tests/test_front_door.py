@@ -4,7 +4,6 @@ scratch copy of the project (so that nothing is written into the source tree).""
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shlex
@@ -15,12 +14,10 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, OUTLETS, ROOT, article_fixtures
-from crawl_helpers import CRAWL_TIMEOUT, crawl_command, crawl_env
+from crawl_helpers import CRAWL_TIMEOUT, command_with_options, crawl_command, crawl_env
 from scrapy.settings import Settings
 
 from newscrawl import startup_gc
-from newscrawl.commands import crawl as crawl_command_module
-from newscrawl.commands import crawlall as crawlall_command_module
 
 PROJECT_PARTS = ("scrapy.cfg", "newscrawl", "spiders", "pipelines", "tests")
 
@@ -289,14 +286,7 @@ def test_readme_example(line, project, monkeypatch):
             (project / value).parent.mkdir(parents=True, exist_ok=True)
             (project / value).touch()
     monkeypatch.chdir(project)
-    modules = {"crawl": crawl_command_module, "crawlall": crawlall_command_module}
-    command = modules[words[0]].Command()
-    settings = Settings()
-    settings.setmodule("newscrawl.settings", priority="project")
-    command.settings = settings
-    parser = argparse.ArgumentParser()
-    command.add_options(parser)
-    opts, args = parser.parse_known_args(words[1:])
+    command, args, opts = command_with_options(words)
     try:
         command.process_options(args, opts)  # SystemExit(2) on a bad argument
     finally:

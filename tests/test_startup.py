@@ -3,14 +3,20 @@ process; bench/benchmark.py measures it, this only checks what it is made of).""
 
 from __future__ import annotations
 
-import argparse
 import ast
 import gc
 import subprocess
 from pathlib import Path
 
 import pytest
-from crawl_helpers import CRAWL_TIMEOUT, ROOT, crawl_command, crawl_env, read_result
+from crawl_helpers import (
+    CRAWL_TIMEOUT,
+    ROOT,
+    command_with_options,
+    crawl_command,
+    crawl_env,
+    read_result,
+)
 from test_replay_record import write_warc
 
 from newscrawl import startup_gc
@@ -25,19 +31,17 @@ WATCHED = set(sys.argv.pop(1).split(","))
 atexit.register(lambda: print("IMPORTED", sorted(
     {name.split(".")[0] for name in sys.modules} & WATCHED), file=sys.stderr))
 atexit.register(lambda: print("FROZEN", gc.get_freeze_count(), file=sys.stderr))
-# Whether the garbage collector runs while pages are processed (off only during start-up).
-import pipelines.text_files
-_process_item = pipelines.text_files.TextFilePipeline.process_item
-def _process_item_watched(self, item):
-    print("COLLECTING", gc.isenabled(), file=sys.stderr)
-    return _process_item(self, item)
-pipelines.text_files.TextFilePipeline.process_item = _process_item_watched
-import scrapy
-_spider_init = scrapy.Spider.__init__
-def _spider_init_watched(self, *args, **kwargs):
-    print("COLLECTING", gc.isenabled(), file=sys.stderr)  # the crawler is being built
-    _spider_init(self, *args, **kwargs)
-scrapy.Spider.__init__ = _spider_init_watched
+# Whether the garbage collector runs as the crawler is built (the spider made) and as a page
+# is processed (its text file written).
+def report_collecting(owner, name):
+    original = getattr(owner, name)
+    def watched(*args, **kwargs):
+        print("COLLECTING", gc.isenabled(), file=sys.stderr)
+        return original(*args, **kwargs)
+    setattr(owner, name, watched)
+import scrapy, pipelines.text_files
+report_collecting(scrapy.Spider, "__init__")
+report_collecting(pipelines.text_files.TextFilePipeline, "process_item")
 sys.argv[0] = "scrapy"
 from scrapy.cmdline import execute
 execute()
@@ -94,14 +98,17 @@ def test_monitoring_off_imports_no_spidermon(tmp_path: Path):
     assert imported == []
 
 
+def _last_stderr(tmp_path: Path) -> str:
+    return (tmp_path / f"run{len(list(tmp_path.glob('run*'))) - 1}" / "stderr.txt").read_text()
+
+
 def _frozen(tmp_path: Path) -> int:
-    log = (tmp_path / f"run{len(list(tmp_path.glob('run*'))) - 1}" / "stderr.txt").read_text()
-    return int(log.rsplit("FROZEN ", 1)[1].split()[0])
+    return int(_last_stderr(tmp_path).rsplit("FROZEN ", 1)[1].split()[0])
 
 
 def _collecting(tmp_path: Path) -> list[str]:
-    log = (tmp_path / f"run{len(list(tmp_path.glob('run*'))) - 1}" / "stderr.txt").read_text()
-    return [line.split()[1] for line in log.splitlines() if line.startswith("COLLECTING ")]
+    lines = _last_stderr(tmp_path).splitlines()
+    return [line.split()[1] for line in lines if line.startswith("COLLECTING ")]
 
 
 def test_start_up_objects_are_frozen_out_of_the_garbage_collectors_way(tmp_path: Path):
@@ -165,17 +172,7 @@ def test_the_collector_is_left_as_it_was_before_the_hold(collector):
 
 
 def test_a_command_that_fails_its_checks_releases_the_collector(collector, monkeypatch):
-    from scrapy.settings import Settings
-
-    from newscrawl.commands import crawl
-
-    command = crawl.Command()
-    settings = Settings()
-    settings.setmodule("newscrawl.settings", priority="project")
-    command.settings = settings
-    parser = argparse.ArgumentParser()
-    command.add_options(parser)
-    opts, args = parser.parse_known_args(["kayhan"])
+    command, args, opts = command_with_options(["crawl", "kayhan"])
 
     def broken_check(*_):
         raise RuntimeError("a spider module that does not import")
