@@ -41,7 +41,7 @@ from newscrawl.document import render_document
 from newscrawl.extraction import ExtractedBody, extract_body
 from newscrawl.fallback import find_article as find_fallback_article
 from newscrawl.html_tree import parse_page
-from newscrawl.layout import SHARED_BODY_DROP, Layout, Selectors
+from newscrawl.layout import SHARED_BODY_DROP, Layout, Selectors, compile_drops
 from newscrawl.non_articles import (
     LISTING_MIN_ARTICLE_LINKS,
     has_soft_404_text,
@@ -51,7 +51,7 @@ from newscrawl.non_articles import (
 )
 from newscrawl.notes import Note, Skip
 from newscrawl.published import DATE_LABEL, choose_published, shown_date
-from newscrawl.selection import Page, node_text, xpath_of
+from newscrawl.selection import Page, node_text
 from newscrawl.text import normalize_line, normalize_optional, normalize_paragraphs, to_ascii_digits
 from newscrawl.tree import common_ancestor, depth, inside, text_length
 from newscrawl.urls import canonical_url, on_canonical_host, on_domains, url_code
@@ -234,7 +234,9 @@ def match_layout(page: Page, layout: Layout) -> ArticleMatch | None:
                 found.append((container, *title))
         if not found:
             return None  # the first selector that finds a container decides
-        container, title_node, title_text = max(found, key=lambda f: text_length(f[0]))
+        # (Measuring each container's text walks it: only when there is a choice.)
+        best = found[0] if len(found) == 1 else max(found, key=lambda f: text_length(f[0]))
+        container, title_node, title_text = best
         block = _widen(page, layout, common_ancestor(title_node, container))
         return ArticleMatch(layout, block, container, title_text)
     return None
@@ -377,7 +379,7 @@ def fallback_drop(outlet: OutletDeclaration) -> tuple[etree.XPath, ...]:
     selectors = dict.fromkeys(
         (*SHARED_BODY_DROP, *(s for layout in outlet.layouts for s in layout.drop))
     )
-    return tuple(etree.XPath(xpath_of(s)) for s in selectors)
+    return compile_drops(tuple(selectors))
 
 
 def _code(

@@ -234,7 +234,8 @@ def _drop_captions(container: etree._Element, remove) -> None:
         for block in blocks
         if (following := block.getnext()) is not None and not (block.tail or "").strip()
     }
-    shapes = _paragraph_shapes(container, exclude=set(after))
+    # (Measuring every paragraph costs: only when some block follows an image.)
+    shapes = _paragraph_shapes(container, exclude=set(after)) if after else frozenset()
     for image, block in zip(images, blocks, strict=True):
         if _detached(image, container):
             continue

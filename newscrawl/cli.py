@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from newscrawl import startup_gc
+from newscrawl import log_records, startup_gc
 from newscrawl.arguments import check_crawl
 from newscrawl.summary import spider_failures, summary_line
 
@@ -81,6 +81,7 @@ class OutletCrawlCommand(BaseRunSpiderCommand):
             crawlers, bootstrap_errors = self.crawl(opts.spargs)
         finally:
             startup_gc.release()  # also when no engine started
+            log_records.restore()
         usage = [e for e in bootstrap_errors.values() if isinstance(e, UsageError)]
         if usage:  # what the checks above did not foresee (a setting, say)
             self.usage_error(usage[0])
@@ -112,6 +113,7 @@ class OutletCrawlCommand(BaseRunSpiderCommand):
 
     def engine_started(self) -> None:
         startup_gc.start_up_done(freeze=self.settings.getbool("NEWSCRAWL_GC_FREEZE"))
+        log_records.skip_unhandled()
 
     def summarise(
         self, crawlers: dict[str, Crawler], bootstrap_errors: dict[str, BaseException]

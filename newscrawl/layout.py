@@ -15,10 +15,12 @@ import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 
+import cssselect
+from cssselect.parser import Attrib, Class, Element, Hash
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
-from newscrawl.selection import xpath_of
+from newscrawl.selection import is_xpath, xpath_of
 
 _CSS = HTMLTranslator()
 
@@ -118,4 +120,51 @@ class Layout:
 
     @cached_property
     def drop_xpaths(self) -> tuple[etree.XPath, ...]:
-        return tuple(etree.XPath(xpath_of(s)) for s in (*SHARED_BODY_DROP, *self.drop))
+        return compile_drops((*SHARED_BODY_DROP, *self.drop))
+
+
+def _attribute_test(selector: str) -> str | None:
+    """The XPath predicate of a CSS selector that tests one element's attributes only (a
+    class, an id, attribute tests: ``[class*='related']``, ``.jwplayer``, ``#ads``); None for
+    any other selector (a tag, a combinator, a pseudo-class: what may look at other nodes)."""
+    if is_xpath(selector):
+        return None
+    try:
+        (parsed,) = cssselect.parse(selector)
+    except (ValueError, cssselect.SelectorError):  # several alternatives, or invalid
+        return None
+    if parsed.pseudo_element is not None:
+        return None
+    tree = parsed.parsed_tree
+    while isinstance(tree, (Class, Hash, Attrib)):
+        tree = tree.selector
+    if not isinstance(tree, Element) or tree.element not in (None, "*"):
+        return None
+    xpath = _CSS.css_to_xpath(selector)
+    prefix = "descendant-or-self::*["
+    return xpath[len(prefix) : -1] if xpath.startswith(prefix) and xpath.endswith("]") else None
+
+
+def compile_drops(selectors: Selectors) -> tuple[etree.XPath, ...]:
+    """The XPaths that find what ``selectors`` drop, applied in turn. Consecutive selectors
+    that test an element's attributes only (most of them) are one XPath together: one walk of
+    the container instead of one each (~0.15 ms a page), and the same nodes removed in the
+    end, since their tests see nothing that removing another node changes."""
+    compiled: list[etree.XPath] = []
+    run: list[str] = []
+    for selector in selectors:
+        test = _attribute_test(selector)
+        if test is not None:
+            run.append(test)
+            continue
+        if run:
+            compiled.append(_any_of(run))
+            run = []
+        compiled.append(etree.XPath(xpath_of(selector)))
+    if run:
+        compiled.append(_any_of(run))
+    return tuple(compiled)
+
+
+def _any_of(tests: list[str]) -> etree.XPath:
+    return etree.XPath("descendant-or-self::*[" + " or ".join(f"({t})" for t in tests) + "]")

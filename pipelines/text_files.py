@@ -42,8 +42,12 @@ def text_path(root: Path, outlet: str, code: str) -> Path:
 
 
 def write_text_file(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, [text.encode("utf-8")], FILE_MODE)
+    data = [text.encode("utf-8")]
+    try:
+        write_atomically(path, data, FILE_MODE)
+    except FileNotFoundError:  # the outlet's directory, made once (a check per file costs)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, data, FILE_MODE)
 
 
 def keep_previous_revision(path: Path, revision: int) -> Path | None:

@@ -6,6 +6,7 @@ Hypothesis deadlines are off: how fast an example runs is not what is tested."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -16,12 +17,18 @@ import pytest
 from conftest import FIXTURES, OUTLETS, make_response
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from lxml import etree
+from scrapy.utils.gz import gunzip
 
 from newscrawl.article import fallback_drop
 from newscrawl.dates import MONTHS, TEHRAN, DateError, format_published, parse_published
+from newscrawl.downloadermiddlewares.counted_decompression import gunzip_whole
 from newscrawl.extraction import extract_body
+from newscrawl.layout import SHARED_BODY_DROP, compile_drops
+from newscrawl.selection import xpath_of
 from newscrawl.spider import NewsSpider
 from newscrawl.text import ZWNJ, normalize_line, normalize_paragraphs
+from newscrawl.tree import remove_keeping_tail
 from newscrawl.urls import on_domains
 from spiders.kayhan import KayhanSpider
 from tests.fixture_pages import make_spider
@@ -370,3 +377,74 @@ def test_on_domains_agrees_with_urlsplit(scheme, user, host, port, rest):
     assert on_domains(domains, url) == any(
         expected == d or expected.endswith("." + d) for d in domains
     )
+
+
+# --- drop selectors: attribute tests merged into one XPath -----------------------------------
+def _dropped_one_by_one(root, selectors) -> bytes:
+    for selector in selectors:
+        for node in etree.XPath(xpath_of(selector))(root):
+            remove_keeping_tail(node)
+    return etree.tostring(root, encoding="utf-8")
+
+
+def _dropped_merged(root, selectors) -> bytes:
+    for xpath in compile_drops(selectors):
+        for node in xpath(root):
+            remove_keeping_tail(node)
+    return etree.tostring(root, encoding="utf-8")
+
+
+ALL_DROPS = tuple(
+    dict.fromkeys(
+        (*SHARED_BODY_DROP, *(s for o in OUTLETS for lay in spider_of(o).layouts for s in lay.drop))
+    )
+)
+
+
+@settings(PROPERTY, max_examples=150)
+@given(html_documents(), st.lists(st.sampled_from(ALL_DROPS), unique=True))
+def test_merged_drop_selectors_remove_what_each_removes_in_turn(html, selectors):
+    """The attribute-only selectors of a run merged into one XPath leave the same tree, tails
+    included, as each selector applied in turn (the order kept around the others)."""
+    selectors = tuple(selectors) or ALL_DROPS
+    html = re.sub(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", b" ", html)  # (as _prepare does first)
+    one_by_one = etree.fromstring(html, etree.HTMLParser())
+    merged = etree.fromstring(html, etree.HTMLParser())
+    assert _dropped_merged(merged, selectors) == _dropped_one_by_one(one_by_one, selectors)
+
+
+@pytest.mark.parametrize("page", sorted(FIXTURES.glob("*/*.html")), ids=lambda p: p.stem)
+def test_merged_drop_selectors_on_the_saved_pages(page):
+    html = page.read_bytes()
+    merged = etree.fromstring(html, etree.HTMLParser())
+    one_by_one = etree.fromstring(html, etree.HTMLParser())
+    assert _dropped_merged(merged, ALL_DROPS) == _dropped_one_by_one(one_by_one, ALL_DROPS)
+
+
+def test_only_attribute_tests_are_merged():
+    merged = compile_drops((".a", "[id*='b']", "div.c", ".d", "p > .e", ".f:first-child"))
+    assert [x.path.count(" or ") for x in merged] == [1, 0, 0, 0, 0]
+    assert len(compile_drops(SHARED_BODY_DROP)) == 3  # 13 CSS in one, the two XPaths
+
+
+# --- gzip bodies inflated in one call --------------------------------------------------------
+@PROPERTY
+@given(st.lists(st.binary(max_size=3000), min_size=1, max_size=3), st.integers(0, 9))
+def test_gunzip_whole_agrees_with_scrapys_gunzip(members, level):
+    body = b"".join(gzip.compress(m, compresslevel=level) for m in members)
+    whole = b"".join(members)
+    assert gunzip_whole(body) == gunzip(body) == whole
+    assert gunzip_whole(body, max_size=len(whole)) == whole
+    if len(whole) > 1:  # (a max_size of 0 is no limit)
+        assert gunzip_whole(body, max_size=len(whole) - 1) is None  # Scrapy's then refuses it
+
+
+@PROPERTY
+@given(st.binary(min_size=1, max_size=3000), st.data())
+def test_gunzip_whole_leaves_a_damaged_body_to_scrapy(raw, data):
+    body = gzip.compress(raw)
+    cut = data.draw(st.integers(0, len(body) - 1))
+    damaged = data.draw(
+        st.sampled_from([body[:cut], body + b"\x00\x00", body + b"junk", body[:-8] + b"\x00" * 8])
+    )
+    assert gunzip_whole(damaged) is None
