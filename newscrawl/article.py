@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urljoin
 
@@ -273,7 +274,7 @@ def _nearest_title(
 def _widen(page: Page, layout: Layout, ancestor: etree._Element) -> etree._Element:
     """``ancestor`` widened to the nearest article-block element around it, if any."""
     test = layout.block_test
-    for node in (ancestor, *ancestor.iterancestors()):
+    for node in chain((ancestor,), ancestor.iterancestors()):
         if node.xpath(test):
             return node
     return ancestor

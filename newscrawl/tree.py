@@ -3,6 +3,8 @@ cleaning and the structural fallback."""
 
 from __future__ import annotations
 
+from itertools import chain
+
 from lxml import etree
 
 from newscrawl.text import normalize_line
@@ -29,7 +31,7 @@ def depth(node: etree._Element) -> int:
 
 def common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element:
     ancestors = {id(n): n for n in (a, *a.iterancestors())}
-    for node in (b, *b.iterancestors()):
+    for node in chain((b,), b.iterancestors()):
         if id(node) in ancestors:
             return node
     return b.getroottree().getroot()
@@ -42,8 +44,8 @@ def precedes(a: etree._Element, b: etree._Element) -> bool:
         return True
     if common is b:
         return False
-    branch_a = next(n for n in (a, *a.iterancestors()) if n.getparent() is common)
-    branch_b = next(n for n in (b, *b.iterancestors()) if n.getparent() is common)
+    branch_a = next(n for n in chain((a,), a.iterancestors()) if n.getparent() is common)
+    branch_b = next(n for n in chain((b,), b.iterancestors()) if n.getparent() is common)
     return common.index(branch_a) < common.index(branch_b)
 
 
