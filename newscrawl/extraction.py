@@ -68,7 +68,9 @@ def _container_config() -> ConfigParser:
 # layout's body container, or the fallback's cleaned block): nothing to recall beyond it.
 _OPTIONS = Extractor(
     config=_container_config(),
-    output_format="python",
+    # What is read is the body as XML (``document.body``): "xml" leaves it at that, where
+    # "python" also renders it as text (~0.07 ms a page, never read). Extraction is the same.
+    output_format="xml",
     fast=True,
     recall=True,
     comments=False,
