@@ -3,6 +3,7 @@ root logger's level is given back."""
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -15,7 +16,8 @@ def only_handler_at(monkeypatch):
     """The root logger with one handler of the given level and nothing else anywhere."""
 
     def install(level: int) -> logging.Handler:
-        handler = logging.NullHandler(level)
+        handler = logging.StreamHandler(io.StringIO())
+        handler.setLevel(level)
         monkeypatch.setattr(logging.root, "handlers", [handler])
         monkeypatch.setattr(logging.Logger.manager, "loggerDict", {})
         return handler
@@ -54,10 +56,34 @@ def test_records_below_every_handler_are_not_made(only_handler_at):
     assert records_made(logger, logging.DEBUG) == 1
 
 
+def test_a_logger_set_below_every_handler_is_raised_too(only_handler_at):
+    """Scrapy's own logger is at DEBUG (its default logging configuration)."""
+    logging.root.setLevel(logging.NOTSET)
+    only_handler_at(logging.INFO)
+    verbose = logging.getLogger("newscrawl.test.scrapy_like")
+    verbose.setLevel(logging.DEBUG)
+    follower = logging.getLogger("newscrawl.test.follower")
+    log_records.skip_unhandled()
+    assert records_made(verbose, logging.DEBUG) == 0
+    assert records_made(verbose, logging.INFO) == 1
+    assert follower.level == logging.NOTSET  # follows the root
+    log_records.restore()
+    assert verbose.level == logging.DEBUG
+
+
+def test_a_null_handler_does_not_count(only_handler_at):
+    """What logging.captureWarnings puts on py.warnings writes nothing."""
+    logging.root.setLevel(logging.NOTSET)
+    only_handler_at(logging.WARNING)
+    logging.getLogger("py.warnings").addHandler(logging.NullHandler())
+    log_records.skip_unhandled()
+    assert logging.root.level == logging.WARNING
+
+
 def test_a_handler_that_takes_everything_keeps_everything(only_handler_at):
     logging.root.setLevel(logging.NOTSET)
     only_handler_at(logging.WARNING)
-    logging.getLogger("newscrawl.test.verbose").addHandler(logging.NullHandler(logging.NOTSET))
+    logging.getLogger("newscrawl.test.verbose").addHandler(logging.StreamHandler(io.StringIO()))
     try:
         log_records.skip_unhandled()
         assert logging.root.level == logging.NOTSET

@@ -437,6 +437,7 @@ def test_gunzip_whole_agrees_with_scrapys_gunzip(members, level):
     assert gunzip_whole(body, max_size=len(whole)) == whole
     if len(whole) > 1:  # (a max_size of 0 is no limit)
         assert gunzip_whole(body, max_size=len(whole) - 1) is None  # Scrapy's then refuses it
+    assert gunzip_whole(body, max_size=-2) is None  # a nonsense limit: Scrapy's refuses it
 
 
 @PROPERTY

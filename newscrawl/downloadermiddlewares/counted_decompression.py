@@ -29,7 +29,9 @@ _GZIP_ENCODINGS = (b"gzip", b"x-gzip")
 
 def gunzip_whole(body: bytes, max_size: int = 0) -> bytes | None:
     """``body`` inflated, if it is complete gzip members and inflates to at most ``max_size``
-    bytes (0: no limit); else None."""
+    bytes (0: no limit); else None (a negative limit too: Scrapy's gunzip refuses it all)."""
+    if max_size < 0:
+        return None
     parts: list[bytes] = []
     size = 0
     rest = body
