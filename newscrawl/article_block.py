@@ -64,25 +64,12 @@ class ArticleScope:
 
     def _belongs(self, node: Node, before_body: bool) -> bool:
         element = node if isinstance(node, etree._Element) else node.getparent()
-        if element is None or not self._outside_body_and_boxes(element):
+        # In the body or a box: one walk up to the block (the container lies inside it).
+        if element is None or in_box(element, self.block, or_in=self.container):
             return False
         if not node_text(node).strip():
             return False
         return not before_body or precedes(element, self.container)
-
-    def _outside_body_and_boxes(self, element: etree._Element) -> bool:
-        """``not (inside(element, container) or in_box(element, block))`` in one walk up to
-        the block (the container lies inside it), not two, one of them to the root."""
-        ancestor = element
-        while ancestor is not None:
-            if ancestor is self.container:
-                return False
-            if ancestor is self.block:
-                return True
-            if _TEASER_BOX.search(class_and_id(ancestor)):
-                return False
-            ancestor = ancestor.getparent()
-        return True
 
     def first_text(self, selectors: Selectors, *, before_body: bool = False) -> str | None:
         """The text of the first matching element (or all matching text nodes, joined)."""
@@ -181,9 +168,14 @@ def hidden(node: etree._Element) -> bool:
     return False
 
 
-def in_box(node: etree._Element, block: etree._Element) -> bool:
-    """Whether ``node`` sits in a teaser box (related news...) inside ``block``."""
+def in_box(
+    node: etree._Element, block: etree._Element, *, or_in: etree._Element | None = None
+) -> bool:
+    """Whether ``node`` sits in a teaser box (related news...) inside ``block``, or, given
+    ``or_in`` (an element inside ``block``), inside that."""
     for ancestor in chain((node,), node.iterancestors()):  # lazily: stops at the block
+        if ancestor is or_in:
+            return True
         if ancestor is block:
             return False
         if _TEASER_BOX.search(class_and_id(ancestor)):

@@ -140,7 +140,7 @@ def _attribute_test(selector: str) -> str | None:
         tree = tree.selector
     if not isinstance(tree, Element) or tree.element not in (None, "*"):
         return None
-    xpath = _CSS.css_to_xpath(selector)
+    xpath = _CSS.selector_to_xpath(parsed)
     prefix = "descendant-or-self::*["
     return xpath[len(prefix) : -1] if xpath.startswith(prefix) and xpath.endswith("]") else None
 

@@ -380,18 +380,18 @@ def test_on_domains_agrees_with_urlsplit(scheme, user, host, port, rest):
 
 
 # --- drop selectors: attribute tests merged into one XPath -----------------------------------
-def _dropped_one_by_one(root, selectors) -> bytes:
-    for selector in selectors:
-        for node in etree.XPath(xpath_of(selector))(root):
-            remove_keeping_tail(node)
-    return etree.tostring(root, encoding="utf-8")
-
-
-def _dropped_merged(root, selectors) -> bytes:
-    for xpath in compile_drops(selectors):
+def _dropped(html: bytes, xpaths) -> bytes:
+    """The page left once what each XPath finds is dropped in turn (as _prepare drops)."""
+    root = etree.fromstring(html, etree.HTMLParser())
+    for xpath in xpaths:
         for node in xpath(root):
             remove_keeping_tail(node)
     return etree.tostring(root, encoding="utf-8")
+
+
+def assert_merged_drops_remove_the_same(html: bytes, selectors) -> None:
+    one_by_one = [etree.XPath(xpath_of(s)) for s in selectors]
+    assert _dropped(html, compile_drops(selectors)) == _dropped(html, one_by_one)
 
 
 ALL_DROPS = tuple(
@@ -408,17 +408,12 @@ def test_merged_drop_selectors_remove_what_each_removes_in_turn(html, selectors)
     included, as each selector applied in turn (the order kept around the others)."""
     selectors = tuple(selectors) or ALL_DROPS
     html = re.sub(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", b" ", html)  # (as _prepare does first)
-    one_by_one = etree.fromstring(html, etree.HTMLParser())
-    merged = etree.fromstring(html, etree.HTMLParser())
-    assert _dropped_merged(merged, selectors) == _dropped_one_by_one(one_by_one, selectors)
+    assert_merged_drops_remove_the_same(html, selectors)
 
 
 @pytest.mark.parametrize("page", sorted(FIXTURES.glob("*/*.html")), ids=lambda p: p.stem)
 def test_merged_drop_selectors_on_the_saved_pages(page):
-    html = page.read_bytes()
-    merged = etree.fromstring(html, etree.HTMLParser())
-    one_by_one = etree.fromstring(html, etree.HTMLParser())
-    assert _dropped_merged(merged, ALL_DROPS) == _dropped_one_by_one(one_by_one, ALL_DROPS)
+    assert_merged_drops_remove_the_same(page.read_bytes(), ALL_DROPS)
 
 
 def test_only_attribute_tests_are_merged():
