@@ -10,6 +10,11 @@ It is kept in a private temporary SQLite database on disk (deleted when closed),
 memory of a replay does not grow with the archive: 50,000 saved pages or a year of them
 take the same few MB of SQLite page cache, where Python dicts would hold 300-400 bytes per
 page (a percent-encoded slug URL alone is 300 characters).
+
+Of several captures of a URL (or an article), a successful one wins over an error, and a
+later one over an earlier one: each row carries its capture's rank (where it lies in the
+saved pages), so rows may come in any order, and again (a replay looking its captures up
+as requests come, then loading every one).
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ _LOCATION = ", ".join(f"{name} {kind}" for name, kind in _LOCATION_COLUMNS)
 _SCHEMA = f"""
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
-CREATE TABLE urls (key BLOB PRIMARY KEY, {_LOCATION}) WITHOUT ROWID;
-CREATE TABLE articles (key TEXT PRIMARY KEY, {_LOCATION}) WITHOUT ROWID;
+CREATE TABLE urls (key BLOB PRIMARY KEY, {_LOCATION}, rank INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE articles (key TEXT PRIMARY KEY, {_LOCATION}, rank INTEGER NOT NULL) WITHOUT ROWID;
 -- A URL exactly as saved (digest) -> its URL key (digest). The key is a function of the URL
 -- alone, so this only ever repeats what canonicalising the URL would give.
 CREATE TABLE exact_urls (
@@ -41,15 +46,20 @@ CREATE TABLE exact_urls (
     key BLOB NOT NULL
 ) WITHOUT ROWID;
 """
-_PLACES = ", ".join("?" * (1 + len(_LOCATION_COLUMNS)))  # the key, then the location
+_PLACES = ", ".join("?" * (2 + len(_LOCATION_COLUMNS)))  # the key, the location, the rank
+_UPDATE = ", ".join(f"{n} = excluded.{n}" for n, _ in (*_LOCATION_COLUMNS, ("rank", "")))
 # Several captures of a URL: a successful one wins over an error, and a later one over an
-# earlier one.
+# earlier one, whatever order they are added in.
 _ADD_URL = f"""
 INSERT INTO urls VALUES ({_PLACES})
-ON CONFLICT (key) DO UPDATE SET {", ".join(f"{n} = excluded.{n}" for n, _ in _LOCATION_COLUMNS)}
-WHERE NOT (urls.status < 300 AND excluded.status >= 300)
+ON CONFLICT (key) DO UPDATE SET {_UPDATE}
+WHERE (excluded.status < 300, excluded.rank) > (urls.status < 300, urls.rank)
 """
-_ADD_ARTICLE = f"INSERT OR REPLACE INTO articles VALUES ({_PLACES})"
+# Only successful captures are added: the later one wins.
+_ADD_ARTICLE = f"""
+INSERT INTO articles VALUES ({_PLACES})
+ON CONFLICT (key) DO UPDATE SET {_UPDATE} WHERE excluded.rank > articles.rank
+"""
 _ADD_EXACT = "INSERT OR IGNORE INTO exact_urls VALUES (?, ?)"
 _FIND_EXACT = (
     "SELECT {} FROM exact_urls JOIN urls ON urls.key = exact_urls.key WHERE exact_urls.url = ?"
@@ -86,11 +96,14 @@ class ReplayIndex:
         self._articles: list[tuple] = []
         self._exact: list[tuple[bytes, bytes]] = []
 
-    def add(self, url: str, url_key: str, page: Location, article: object | None) -> None:
+    def add(
+        self, url: str, url_key: str, page: Location, article: object | None, rank: int
+    ) -> None:
         """Add a page saved as ``url`` under its ``url_key`` (and ``article``); ``url``
-        itself can then be found by ``find_url`` without being canonicalised."""
+        itself can then be found by ``find_url`` without being canonicalised. ``rank``
+        orders captures: the greater, the later."""
         key = digest(url_key)
-        row = (str(page.path), page.offset, page.status, page.content_type, page.length)
+        row = (str(page.path), page.offset, page.status, page.content_type, page.length, rank)
         self._urls.append((key, *row))
         self._exact.append((digest(url), key))
         if article is not None and page.status < 300:

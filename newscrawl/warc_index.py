@@ -10,8 +10,11 @@ same WARC waits for it (an exclusive ``flock`` on the WARC), so a WARC replayed 
 processes at once is indexed once. Where it cannot be written (a read-only directory) the
 replay scans the WARC, as before.
 
-Lines are kept in the indexer's order, the order of the records in the file (it is run
-unsorted): of several captures of a URL, a later one wins (see ``ReplayIndex``).
+Lines are sorted by their SURT key, as the indexer's ``--sort`` writes them and pywb reads
+them, so a replay finds a URL's captures by binary search (``SortedIndex``) instead of
+loading every line at start. An index an older version left in record order is sorted
+when first replayed. The line order says nothing about which of several captures of a URL
+is later: their offsets do (see ``ReplayIndex``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
+
+from newscrawl.durable import write_atomically
 
 try:
     import fcntl
@@ -55,26 +60,63 @@ def is_fresh(warc: Path, index: Path) -> bool:
 
 
 def write_index(warc: Path) -> Path:
-    """Index the response records of ``warc`` into ``<warc>.cdxj`` (replaced atomically)."""
+    """Index the response records of ``warc`` into ``<warc>.cdxj`` (replaced atomically),
+    sorted by SURT key."""
     # Imported here: only a recording or the first replay of a WARC indexes one.
     from cdxj_indexer.main import CDXJIndexer
 
     index = index_path(warc)
     partial = index.with_name(f"{index.name}.{os.getpid()}.partial")
     try:
-        CDXJIndexer(output=str(partial), inputs=[str(warc)], records="response").process_all()
+        CDXJIndexer(
+            output=str(partial), inputs=[str(warc)], records="response", sort=True
+        ).process_all()
         os.replace(partial, index)
     finally:
         partial.unlink(missing_ok=True)
     return index
 
 
+def count_sorted_lines(index: Path) -> int | None:
+    """The number of lines of ``index`` if they are in sorted order, else None (one pass,
+    line by line: an index of 50,000 records is ~30 MB)."""
+    previous = b""
+    count = 0
+    with index.open("rb") as lines:
+        for line in lines:
+            line = line.rstrip(b"\n")
+            if line < previous:
+                return None
+            previous = line
+            count += 1
+    return count
+
+
+def sort_index(index: Path) -> None:
+    """Sort the lines of an index written in record order (as cdxj-indexer's ``--sort``)."""
+    lines = sorted(index.read_bytes().splitlines(keepends=False))
+    write_atomically(index, [b"\n".join(lines) + b"\n"], 0o644)
+
+
 def ensure_index(warc: Path) -> Path | None:
-    """The fresh CDXJ index of ``warc``, written now if missing or older than the WARC;
-    None when it cannot be written (the caller then scans the WARC)."""
+    """The fresh, sorted CDXJ index of ``warc``, written now if missing or older than the
+    WARC (and sorted if an older version wrote it in record order); None when it cannot be
+    written (the caller then scans the WARC)."""
+    found = _fresh_sorted_index(warc)
+    return found[0] if found is not None else None
+
+
+def open_sorted_index(warc: Path) -> SortedIndex | None:
+    """The sorted index of ``warc`` to search in place, or None: no index could be written."""
+    found = _fresh_sorted_index(warc)
+    return SortedIndex(*found) if found is not None else None
+
+
+def _fresh_sorted_index(warc: Path) -> tuple[Path, int] | None:
+    """(the index, its number of lines), ensured as ``ensure_index`` says."""
     index = index_path(warc)
-    if is_fresh(warc, index):
-        return index
+    if is_fresh(warc, index) and (lines := count_sorted_lines(index)) is not None:
+        return index, lines
     try:
         with warc.open("rb") as held:
             if fcntl is not None:
@@ -83,30 +125,106 @@ def ensure_index(warc: Path) -> Path | None:
             if not is_fresh(warc, index):
                 logger.info("Indexing %s into %s", warc, index)
                 write_index(warc)
+            elif count_sorted_lines(index) is None:
+                logger.info("Sorting %s (written in record order)", index)
+                sort_index(index)
     except Exception as error:  # an unwritable directory, a record the indexer cannot read...
         # The scan of the WARC then runs as without an index, and reports what it finds.
         logger.info("No CDXJ index for %s (%s): reading the WARC itself", warc, error)
         return None
-    return index
+    lines = count_sorted_lines(index)
+    return (index, lines) if lines is not None else None
+
+
+def _entry(line: str) -> IndexEntry | None:
+    """The response record of a CDXJ line (``<surt> <timestamp> <json>``); None for what is
+    not one: "!meta" header lines, revisits, resources, lines without status or offset."""
+    fields = line.split(" ", 2)
+    if len(fields) < 3 or line.startswith("!"):
+        return None
+    block = json.loads(fields[2])
+    status, offset = block.get("status"), block.get("offset")
+    if not str(status or "").isdigit() or offset is None or block.get("mime") == "warc/revisit":
+        return None
+    length = block.get("length")
+    return IndexEntry(block["url"], int(status), int(offset), int(length) if length else None)
 
 
 def read_index(index: Path) -> Iterator[IndexEntry]:
-    """The response records a CDXJ index lists (``<surt> <timestamp> <json>`` lines), in its
-    order; lines without a status or offset (revisits, resources) are left out."""
+    """The response records a CDXJ index lists, in its order."""
     with index.open(encoding="utf-8") as lines:
         for line in lines:
-            fields = line.split(" ", 2)
-            if len(fields) < 3 or line.startswith("!"):  # "!meta" header lines
-                continue
-            block = json.loads(fields[2])
-            status, offset = block.get("status"), block.get("offset")
-            if (
-                not str(status or "").isdigit()
-                or offset is None
-                or block.get("mime") == "warc/revisit"
-            ):
-                continue
-            length = block.get("length")
-            yield IndexEntry(
-                block["url"], int(status), int(offset), int(length) if length else None
-            )
+            entry = _entry(line)
+            if entry is not None:
+                yield entry
+
+
+class SortedIndex:
+    """A sorted CDXJ index searched in place, a key at a time: a replay of a few pages of a
+    large archive reads the lines of those pages, not all of them. Read by ``os.pread``,
+    not mapped: the pages of a mapped 35 MB index (50,000 records) that the searches touch
+    would stay in the process's resident memory."""
+
+    # Bytes read at a probe of the binary search (a line is ~0.3-1 KB), and the range below
+    # which the rest is read in one go.
+    _PROBE = 4096
+    _SCAN = 64 * 1024
+
+    def __init__(self, index: Path, lines: int):
+        self.path = index
+        self.lines = lines
+        self._fd = os.open(index, os.O_RDONLY)
+        self._size = os.fstat(self._fd).st_size
+
+    def find(self, key: str) -> list[IndexEntry]:
+        """The response records under SURT ``key``, in the file's order."""
+        target = key.encode("utf-8")
+        # Every line before ``low`` (a line start) has a smaller key; probes narrow the
+        # range to one read.
+        low, high = 0, self._size
+        while high - low > self._SCAN:
+            middle = (low + high) // 2
+            line_start, line = self._line_after(middle)
+            if line is None or line.split(b" ", 1)[0] >= target:
+                high = middle
+            else:
+                low = line_start + len(line) + 1
+        return [entry for line in self._lines_from(low, target) if (entry := _entry(line))]
+
+    def _line_after(self, position: int) -> tuple[int, bytes | None]:
+        """The first whole line starting after ``position``, and where it starts."""
+        block = os.pread(self._fd, self._PROBE, position)
+        newline = block.find(b"\n")
+        while newline < 0 and len(block) and position + len(block) < self._size:
+            block += os.pread(self._fd, self._PROBE, position + len(block))
+            newline = block.find(b"\n")
+        if newline < 0:
+            return self._size, None
+        start = position + newline + 1
+        end = block.find(b"\n", newline + 1)
+        while end < 0 and position + len(block) < self._size:
+            block += os.pread(self._fd, self._PROBE, position + len(block))
+            end = block.find(b"\n", newline + 1)
+        line = block[newline + 1 : end if end >= 0 else len(block)]
+        return start, (line or None) if start < self._size else None
+
+    def _lines_from(self, position: int, target: bytes) -> Iterator[str]:
+        """The lines from ``position`` on whose key is ``target`` (skipping smaller ones)."""
+        rest = b""
+        while position < self._size:
+            block = os.pread(self._fd, self._SCAN, position)
+            position += len(block)
+            *lines, rest = (rest + block).split(b"\n")
+            for line in lines:
+                line_key = line.split(b" ", 1)[0]
+                if line_key > target:
+                    return
+                if line_key == target:
+                    yield line.decode("utf-8")
+        if rest and rest.split(b" ", 1)[0] == target:
+            yield rest.decode("utf-8")
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

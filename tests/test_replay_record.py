@@ -30,8 +30,8 @@ def write_warc(path: Path, records: list[tuple[str, int, list[tuple[str, str]], 
             )
 
 
-def replay_storage(source: Path):
-    spider = make_spider("kayhan", NEWSCRAWL_REPLAY=str(source))
+def replay_storage(source: Path, **settings):
+    spider = make_spider("kayhan", NEWSCRAWL_REPLAY=str(source), **settings)
     storage = ReplayStorage(spider.crawler.settings)
     storage.open_spider(spider)
     return spider, storage
@@ -91,6 +91,16 @@ def test_replay_indexes_only_the_pages_of_the_spiders_own_sites(tmp_path: Path):
     assert stats.get_value("replay/other_site_responses") == 2
     found = storage.retrieve_response(spider, Request("https://kayhan.ir/fa/news/260941/slug"))
     assert found.status == 200
+    # Looked up as requested: the table holds what was requested; a page not saved loads
+    # every capture of the spider's sites, once.
+    spider, storage = replay_storage(tmp_path, NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS=0)
+    stats = spider.crawler.stats
+    assert stats.get_value("replay/indexed_records") == 3
+    found = storage.retrieve_response(spider, Request("https://kayhan.ir/fa/news/260941/slug"))
+    assert found.status == 200 and stats.get_value("replay/saved_urls") is None
+    storage.retrieve_response(spider, Request("https://kayhan.ir/fa/news/1/x"))
+    assert stats.get_value("replay/saved_urls") == 1
+    assert stats.get_value("replay/other_site_responses") == 2
 
 
 def test_replay_reads_manifest_fixtures(tmp_path: Path):

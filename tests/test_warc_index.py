@@ -9,6 +9,8 @@ import threading
 from pathlib import Path
 
 from conftest import make_spider
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from test_replay_record import PAGE, replay_storage, write_warc
@@ -16,7 +18,7 @@ from test_replay_record import PAGE, replay_storage, write_warc
 from newscrawl import warc_index
 from newscrawl.record import RecordStorage
 from newscrawl.replay import read_saved_pages, read_warc_index
-from newscrawl.warc_index import ensure_index, index_path, read_index
+from newscrawl.warc_index import SortedIndex, ensure_index, index_path, read_index
 
 URLS = [f"https://kayhan.ir/fa/news/{n}/x" for n in range(1, 6)]
 
@@ -33,7 +35,9 @@ def _warc(folder: Path) -> Path:
 
 
 def _pages(entries) -> list[tuple]:
-    return [(url, p.path, p.offset, p.status, p.length) for url, p in entries]
+    """In record order (an index lists them by SURT key)."""
+    pages = [(url, p.path, p.offset, p.status, p.length) for url, p in entries]
+    return sorted(pages, key=lambda page: page[2])
 
 
 def test_the_index_lists_what_reading_the_warc_finds(tmp_path: Path):
@@ -47,6 +51,8 @@ def test_the_index_lists_what_reading_the_warc_finds(tmp_path: Path):
     assert key.startswith("ir,kayhan)/fa/news/") and timestamp.isdigit()
     assert json.loads(block)["url"] in URLS
     assert len(list(read_index(index))) == len(scanned) == 7
+    lines = index.read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)  # as cdxj-indexer --sort writes it, pywb reads it
 
 
 def test_replay_from_the_index_serves_the_same_responses(tmp_path: Path, monkeypatch):
@@ -107,6 +113,106 @@ def test_recording_writes_the_index_beside_the_warc(tmp_path: Path):
     storage.close_spider(spider)
     index = index_path(target)
     assert index.exists()
-    assert [(e.url, e.offset, e.length) for e in read_index(index)] == [
-        (url, page.offset, page.length) for url, page in read_warc_index(target)
+    assert sorted((e.offset, e.url, e.length) for e in read_index(index)) == [
+        (page.offset, url, page.length) for url, page in read_warc_index(target)
     ]
+
+
+def test_an_index_in_record_order_is_sorted_on_first_replay(tmp_path: Path):
+    """An index an older version wrote in record order is sorted (no second indexing)."""
+    warc = _warc(tmp_path)
+    index = ensure_index(warc)
+    lines = index.read_text(encoding="utf-8").splitlines()
+    by_offset = sorted(lines, key=lambda line: int(json.loads(line.split(" ", 2)[2])["offset"]))
+    assert by_offset != lines
+    index.write_text("\n".join(by_offset) + "\n", encoding="utf-8")
+    assert ensure_index(warc) == index
+    assert index.read_text(encoding="utf-8").splitlines() == lines
+
+
+def _variants(url: str) -> list[str]:
+    """Other URLs a request may name a saved page by."""
+    return [url, url.replace("https://", "http://"), url + "?utm_source=x#c", url + "/"]
+
+
+def test_lookups_in_the_sorted_index_agree_with_the_whole_table(tmp_path: Path):
+    """Captures found by binary search as requested, or all loaded at start: the same
+    responses, the same winner among several captures (a success over an error, a later
+    one over an earlier), the same misses."""
+    html = [("Content-Type", "text/html")]
+    records = [(url, 200, html, PAGE + url.encode()) for url in URLS]
+    records += [
+        (URLS[0], 200, html, PAGE + b"<!-- later -->"),
+        (URLS[1], 500, html, b"error after a success"),
+        ("https://kayhan.ir/fa/news/77/x", 503, html, b"an error"),
+        ("https://kayhan.ir/fa/news/77/x", 200, html, PAGE + b"<!-- then a success -->"),
+        ("https://www.kayhan.ir/fa/news/88/y", 200, html, PAGE + b"<!-- www -->"),
+        ("https://www.tasnimnews.com/fa/news/1403/01/01/3000000/x", 200, html, PAGE),
+    ]
+    for name in ("lazy", "whole"):
+        (tmp_path / name).mkdir()
+        write_warc(tmp_path / name / "a.warc.gz", records)
+    _, lazy = replay_storage(tmp_path / "lazy", NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS=0)
+    whole_spider, whole = replay_storage(tmp_path / "whole")
+    assert lazy.sorted_indexes and not whole.sorted_indexes
+    assert whole_spider.crawler.stats.get_value("replay/saved_urls") == 7
+    requested = [
+        *(v for url in [*URLS, "https://kayhan.ir/fa/news/77/x"] for v in _variants(url)),
+        "https://kayhan.ir/fa/news/88/y",  # saved with www.
+        "https://kayhan.ir/fa/news/5/another-slug",  # the article, by its code
+        "https://kayhan.ir/fa/news/12345/x",  # not saved
+    ]
+    for url in requested:
+        one = lazy.retrieve_response(None, Request(url))
+        other = whole.retrieve_response(None, Request(url))
+        assert (one.status, one.body) == (other.status, other.body), url
+    assert lazy.retrieve_response(None, Request(URLS[0])).body.endswith(b"<!-- later -->")
+    assert lazy.retrieve_response(None, Request(URLS[1])).status == 200
+
+
+def test_exact_requests_to_a_large_archive_never_load_the_whole_table(tmp_path: Path):
+    """More records than NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS (7 here): looked up as requested."""
+    warc = _warc(tmp_path)
+    spider, storage = replay_storage(warc, NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS=len(URLS))
+    for url in URLS:
+        assert storage.retrieve_response(spider, Request(url)).status == 200
+    assert storage.sorted_indexes  # still searched per request
+    assert spider.crawler.stats.get_value("replay/saved_urls") is None
+    assert len(storage.index) == len(URLS)  # the captures of the URLs requested, no more
+
+
+_KEYS = st.text(alphabet="ab,)/%2", max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    keys=st.lists(_KEYS, max_size=60),
+    wanted=_KEYS,
+    probe=st.sampled_from([16, 64, 4096]),
+    scan=st.sampled_from([32, 256, 65536]),
+)
+def test_the_binary_search_finds_every_line_of_a_key_and_no_other(
+    tmp_path_factory, keys, wanted, probe, scan
+):
+    """On a sorted index of any shape (duplicate keys, keys prefixes of others, long and
+    short lines, reads smaller than a line), ``find`` gives the lines of the key asked for,
+    as a filter of every line would."""
+    lines = sorted(
+        f"{key or '-'} 2026 "
+        + json.dumps({"url": f"https://x/{n}", "status": "200", "offset": str(n), "pad": "p" * n})
+        for n, key in enumerate(keys)
+    )
+    index = tmp_path_factory.mktemp("index") / "a.cdxj"
+    index.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    searched = SortedIndex(index, len(lines))
+    searched._PROBE, searched._SCAN = probe, scan
+    try:
+        for key in {wanted or "-", *(k or "-" for k in keys[:5])}:
+            expected = [
+                json.loads(line.split(" ", 2)[2])["url"]
+                for line in lines
+                if line.split(" ", 1)[0] == key
+            ]
+            assert [entry.url for entry in searched.find(key)] == expected, key
+    finally:
+        searched.close()
