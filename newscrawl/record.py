@@ -22,7 +22,7 @@ from scrapy.settings import BaseSettings
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscrawl.warc_index import write_index
+from newscrawl.warc_index import locked, write_index
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,9 @@ class RecordStorage:
             self._file.close()
             self._file = None
             try:
-                index = write_index(self.path)
+                # Under the lock a replay sorting an older index of this WARC holds.
+                with locked(self.path):
+                    index = write_index(self.path)
             except Exception as error:  # the WARC is whole: a replay indexes it then
                 logger.warning("Could not index %s: %s", self.path, error)
             else:

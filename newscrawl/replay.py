@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -35,7 +36,7 @@ from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 from newscrawl.components import leave_out_unless_set
 from newscrawl.replay_index import ReplayIndex
 from newscrawl.urls import on_domains
-from newscrawl.warc_index import SortedIndex, ensure_index, open_sorted_index, read_index
+from newscrawl.warc_index import SortedIndex, ensure_index, prepared_index, read_index
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +255,25 @@ def load_response(url: str, page: SavedPage) -> Response:
 
 # A capture's rank (ReplayIndex): its source's number, then its place in the source.
 _SOURCE_RANK = 1 << 48
+# More sources than this are loaded at start whatever their size: a request would search
+# each one's index (~40 µs), and keep a file open for each.
+_MAX_SEARCHED_SOURCES = 8
+# A request's lookup in the sorted index (its SURT key, the search, adding its captures to
+# the table) costs ~0.2 ms more than one in the whole table, whose load costs ~30 µs a
+# record: searching pays for a replay of up to a tenth of the records or so.
+_SEARCHES_PER_LOAD = 10
+
+
+def expected_requests(spider: Spider) -> int | None:
+    """How many pages ``spider`` is to request, when its arguments say so: the lines of its
+    URL list (``-a urls=``), its codes (``-a codes=``); None for a crawl that discovers
+    them (listings and feeds lead to any number of pages)."""
+    urls_file = getattr(spider, "urls_file", None)
+    if urls_file is not None:
+        with Path(urls_file).open("rb") as lines:
+            return sum(1 for _ in lines)  # comments and blank lines too: an upper bound
+    codes = getattr(spider, "codes", None)
+    return len(codes) if codes is not None else None
 
 
 def capture_rank(source_number: int, place: int) -> int:
@@ -276,12 +296,16 @@ class ReplayStorage:
     """``HTTPCACHE_STORAGE`` backend serving saved pages (setting ``NEWSCRAWL_REPLAY``).
 
     The lookup table of every capture is built at start (~30 µs a record: 1.4 s for
-    50,000). Where every source is a WARC with its sorted CDXJ index and they hold more than
-    ``NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS`` records, a request's captures are found instead by
-    binary search in the indexes (``SortedIndex``, by the SURT key) and added to the table
-    then (~0.1 ms a request): start-up does not grow with the archive. A request those
-    captures do not answer (another URL of the article, a page not saved) loads every
-    capture into the table once, and is answered from it as before."""
+    50,000). Where every source is a WARC with its sorted CDXJ index, at most
+    ``_MAX_SEARCHED_SOURCES`` of them, holding more than ``NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS``
+    records, and the spider is to request a tenth of them or fewer (a URL list, codes), a
+    request's captures are found instead by binary search in the indexes (``SortedIndex``,
+    by the SURT key) and added to the table then (~0.2 ms a request; at start, one pass over
+    the index lines remains, ~1 ms a 1,000 records). Every capture is
+    loaded into the table, once, by the first request for an article that its captures do
+    not answer (another URL of the article) and by the first URL with a query (whose URL
+    keys can match where SURT keys differ: ``?q=a+b``, ``?q=a%20b``); a page not saved that
+    is no article (a listing beyond the saved ones) is a miss without it."""
 
     def __init__(self, settings: BaseSettings):
         source = settings.get("NEWSCRAWL_REPLAY")
@@ -311,22 +335,34 @@ class ReplayStorage:
         self.index = ReplayIndex()
         self.sources = list(find_sources(self.root))
         if self.sources and all(s.name.endswith(WARC_SUFFIXES) for s in self.sources):
-            opened = [open_sorted_index(source) for source in self.sources]
-            records = sum(index.lines for index in opened if index is not None)
-            if all(index is not None for index in opened) and records > self.load_max_records:
-                self.sorted_indexes = opened
+            prepared = {source: prepared_index(source) for source in self.sources}
+            self.index_paths = {s: index[0] for s, index in prepared.items() if index is not None}
+            lines = [index[1] if index is not None else None for index in prepared.values()]
+            requests = expected_requests(spider)
+            if (
+                None not in lines
+                and sum(lines) > self.load_max_records
+                and len(lines) <= _MAX_SEARCHED_SOURCES
+                and requests is not None
+                and requests * _SEARCHES_PER_LOAD <= sum(lines)
+            ):
+                self._open_sorted_indexes(lines)
                 logger.info(
                     "Replaying from %s: %d indexed records, looked up as requested",
                     self.root,
-                    records,
+                    sum(lines),
                 )
-                self.stats.set_value("replay/indexed_records", records)
+                self.stats.set_value("replay/indexed_records", sum(lines))
                 return
-            for source, index in zip(self.sources, opened, strict=True):
-                if index is not None:
-                    self.index_paths[source] = index.path
-                    index.close()
         self._load_every_capture()
+
+    def _open_sorted_indexes(self, lines: list[int]) -> None:
+        try:
+            for source, count in zip(self.sources, lines, strict=True):
+                self.sorted_indexes.append(SortedIndex(self.index_paths[source], count))
+        except BaseException:
+            self._close_sorted_indexes()
+            raise
 
     def _add(self, url: str, page: SavedPage, rank: int) -> bool:
         if self.domains and not on_domains(self.domains, url):
@@ -337,8 +373,6 @@ class ReplayStorage:
     def _load_every_capture(self) -> None:
         """Every capture of the spider's sites into the table (and no more lookups in the
         sorted indexes: the table has all they would find)."""
-        for source, index in zip(self.sources, self.sorted_indexes, strict=False):
-            self.index_paths[source] = index.path
         self._close_sorted_indexes()
         other_sites = 0
         for number, source in enumerate(self.sources):
@@ -390,13 +424,14 @@ class ReplayStorage:
 
     def retrieve_response(self, spider: Spider, request: Request) -> Response:
         if self.sorted_indexes:
-            self._load_captures_of(request.url)
+            if urlsplit(request.url).query:
+                self._load_every_capture()  # see the class's docstring
+            else:
+                self._load_captures_of(request.url)
+                if self._find(request.url) is None and self.article_key(request.url):
+                    # Maybe saved as another URL of the article: the whole table, once.
+                    self._load_every_capture()
         found = self._find(request.url)
-        if found is None and self.sorted_indexes:
-            # Saved under a URL of another SURT, or as another URL of the article: the table
-            # of every capture, once.
-            self._load_every_capture()
-            found = self._find(request.url)
         article = None
         if found is None:
             # Another URL of the same article (other slug, short host, www...), as the site

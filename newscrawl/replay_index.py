@@ -91,7 +91,7 @@ class ReplayIndex:
     def __init__(self) -> None:
         self._db = sqlite3.connect("")  # "": a private temporary database on disk
         self._db.executescript(_SCHEMA)
-        # Rows not written yet, in the order added (the order decides between captures).
+        # Rows not written yet (their ranks, not their order, decide between captures).
         self._urls: list[tuple] = []
         self._articles: list[tuple] = []
         self._exact: list[tuple[bytes, bytes]] = []

@@ -159,7 +159,7 @@ EXTENSIONS = {
 NEWSCRAWL_GC_FREEZE = True
 # A replay of WARCs with more indexed records than this looks each request's captures up in
 # their sorted CDXJ indexes (~0.1 ms a request) instead of loading every record at start
-# (~30 µs a record): start-up stays under a second whatever the archive's size.
+# (~30 µs a record): a replay of 50,000 records starts in ~0.6 s instead of ~1.7 s.
 NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS = 10_000
 
 # --- monitoring (spidermon; see newscrawl/monitors.py and the README, "Monitoring") ---------

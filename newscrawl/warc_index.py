@@ -6,15 +6,16 @@ A replay needs, for every saved response, its URL, status and where its record l
 it), has them one line per record. It is written by webrecorder's ``cdxj-indexer``, next
 to the WARC as ``<file>.cdxj``: by ``-a record=`` when its crawl closes, else by the first
 replay of a WARC that has none (or an older one), while any other process replaying the
-same WARC waits for it (an exclusive ``flock`` on the WARC), so a WARC replayed by four
-processes at once is indexed once. Where it cannot be written (a read-only directory) the
-replay scans the WARC, as before.
+same WARC waits for it (an exclusive ``flock`` on the WARC, which a recording holds too
+when it writes the index), so a WARC replayed by four processes at once is indexed once.
+Where it cannot be written (a read-only directory) the replay scans the WARC, as before.
 
 Lines are sorted by their SURT key, as the indexer's ``--sort`` writes them and pywb reads
-them, so a replay finds a URL's captures by binary search (``SortedIndex``) instead of
+them, so a replay can find a URL's captures by binary search (``SortedIndex``) instead of
 loading every line at start. An index an older version left in record order is sorted
-when first replayed. The line order says nothing about which of several captures of a URL
-is later: their offsets do (see ``ReplayIndex``).
+when first replayed (read as it is where it cannot be: a read-only directory). The line
+order says nothing about which of several captures of a URL is later: their offsets do
+(see ``ReplayIndex``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -99,29 +101,32 @@ def sort_index(index: Path) -> None:
 
 
 def ensure_index(warc: Path) -> Path | None:
-    """The fresh, sorted CDXJ index of ``warc``, written now if missing or older than the
-    WARC (and sorted if an older version wrote it in record order); None when it cannot be
-    written (the caller then scans the WARC)."""
-    found = _fresh_sorted_index(warc)
-    return found[0] if found is not None else None
+    """The fresh CDXJ index of ``warc``, written now if missing or older than the WARC,
+    sorted if an older version wrote it in record order (where it cannot be, a read-only
+    directory, it is read as it is: loading every line needs no order); None when none
+    can be written (the caller then scans the WARC)."""
+    prepared = prepared_index(warc)
+    return prepared[0] if prepared is not None else None
 
 
-def open_sorted_index(warc: Path) -> SortedIndex | None:
-    """The sorted index of ``warc`` to search in place, or None: no index could be written."""
-    found = _fresh_sorted_index(warc)
-    return SortedIndex(*found) if found is not None else None
+@contextmanager
+def locked(warc: Path) -> Iterator[None]:
+    """Hold the exclusive lock on ``warc`` under which its index is written or sorted."""
+    with warc.open("rb") as held:
+        if fcntl is not None:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        yield
 
 
-def _fresh_sorted_index(warc: Path) -> tuple[Path, int] | None:
-    """(the index, its number of lines), ensured as ``ensure_index`` says."""
+def prepared_index(warc: Path) -> tuple[Path, int | None] | None:
+    """(the index ``ensure_index`` gives, its number of lines if sorted, else None), or
+    None."""
     index = index_path(warc)
     if is_fresh(warc, index) and (lines := count_sorted_lines(index)) is not None:
         return index, lines
     try:
-        with warc.open("rb") as held:
-            if fcntl is not None:
-                # Another process indexing the same WARC finishes first; then it is fresh.
-                fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        # Another process indexing the same WARC finishes first; then it is fresh.
+        with locked(warc):
             if not is_fresh(warc, index):
                 logger.info("Indexing %s into %s", warc, index)
                 write_index(warc)
@@ -129,11 +134,13 @@ def _fresh_sorted_index(warc: Path) -> tuple[Path, int] | None:
                 logger.info("Sorting %s (written in record order)", index)
                 sort_index(index)
     except Exception as error:  # an unwritable directory, a record the indexer cannot read...
+        if is_fresh(warc, index):
+            logger.info("Could not sort %s (%s): read as it is", index, error)
+            return index, None
         # The scan of the WARC then runs as without an index, and reports what it finds.
         logger.info("No CDXJ index for %s (%s): reading the WARC itself", warc, error)
         return None
-    lines = count_sorted_lines(index)
-    return (index, lines) if lines is not None else None
+    return index, count_sorted_lines(index)
 
 
 def _entry(line: str) -> IndexEntry | None:

@@ -15,7 +15,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from test_replay_record import PAGE, replay_storage, write_warc
 
-from newscrawl import warc_index
+from newscrawl import replay, warc_index
 from newscrawl.record import RecordStorage
 from newscrawl.replay import read_saved_pages, read_warc_index
 from newscrawl.warc_index import SortedIndex, ensure_index, index_path, read_index
@@ -130,12 +130,41 @@ def test_an_index_in_record_order_is_sorted_on_first_replay(tmp_path: Path):
     assert index.read_text(encoding="utf-8").splitlines() == lines
 
 
+def searching_storage(source: Path, monkeypatch, **settings):
+    """A replay storage that searches the sorted indexes per request: the archive counts as
+    large (NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS), and the spider as requesting few pages."""
+    monkeypatch.setattr(replay, "expected_requests", lambda spider: 0)
+    settings.setdefault("NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS", 0)
+    return replay_storage(source, **settings)
+
+
+def test_a_replay_of_much_of_a_large_archive_loads_it_whole(tmp_path: Path):
+    """A URL list of more than a tenth of the records: the whole table (cheaper so), as is a
+    crawl that discovers its pages; a short list searches the indexes."""
+    warc = _warc(tmp_path)  # 7 records
+    urls = tmp_path / "urls.txt"
+    for listed, searched in ((1, False), (0, True)):
+        urls.write_text("".join(f"{url}\n" for url in URLS[:listed]), encoding="utf-8")
+        spider = make_spider("kayhan", NEWSCRAWL_REPLAY=str(warc))
+        spider.urls_file = urls  # as -a urls= sets it
+        assert replay.expected_requests(spider) == listed
+        storage = replay.ReplayStorage(spider.crawler.settings)
+        storage.load_max_records = 0
+        storage.open_spider(spider)
+        assert bool(storage.sorted_indexes) is searched, listed
+        storage.close_spider(spider)
+    spider = make_spider("kayhan", NEWSCRAWL_REPLAY=str(warc))
+    assert replay.expected_requests(spider) is None  # discovery: loaded whole
+    spider.codes = ["1", "2"]  # as -a codes= sets them
+    assert replay.expected_requests(spider) == 2
+
+
 def _variants(url: str) -> list[str]:
     """Other URLs a request may name a saved page by."""
-    return [url, url.replace("https://", "http://"), url + "?utm_source=x#c", url + "/"]
+    return [url, url.replace("https://", "http://"), url + "#c"]
 
 
-def test_lookups_in_the_sorted_index_agree_with_the_whole_table(tmp_path: Path):
+def test_lookups_in_the_sorted_index_agree_with_the_whole_table(tmp_path: Path, monkeypatch):
     """Captures found by binary search as requested, or all loaded at start: the same
     responses, the same winner among several captures (a success over an error, a later
     one over an earlier), the same misses."""
@@ -147,33 +176,46 @@ def test_lookups_in_the_sorted_index_agree_with_the_whole_table(tmp_path: Path):
         ("https://kayhan.ir/fa/news/77/x", 503, html, b"an error"),
         ("https://kayhan.ir/fa/news/77/x", 200, html, PAGE + b"<!-- then a success -->"),
         ("https://www.kayhan.ir/fa/news/88/y", 200, html, PAGE + b"<!-- www -->"),
+        # One URL key, two SURT keys: "+" and "%20" in a query.
+        ("https://kayhan.ir/fa/search?q=a+b", 200, html, PAGE + b"<!-- plus -->"),
+        ("https://kayhan.ir/fa/search?q=a%20b", 500, html, b"an error later"),
         ("https://www.tasnimnews.com/fa/news/1403/01/01/3000000/x", 200, html, PAGE),
     ]
     for name in ("lazy", "whole"):
         (tmp_path / name).mkdir()
         write_warc(tmp_path / name / "a.warc.gz", records)
-    _, lazy = replay_storage(tmp_path / "lazy", NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS=0)
+    _, lazy = searching_storage(tmp_path / "lazy", monkeypatch)
     whole_spider, whole = replay_storage(tmp_path / "whole")
     assert lazy.sorted_indexes and not whole.sorted_indexes
-    assert whole_spider.crawler.stats.get_value("replay/saved_urls") == 7
+    assert whole_spider.crawler.stats.get_value("replay/saved_urls") == 8
+    # Looked up in the index first; then URLs that load the whole table (an article saved
+    # under another URL, a query).
     requested = [
         *(v for url in [*URLS, "https://kayhan.ir/fa/news/77/x"] for v in _variants(url)),
-        "https://kayhan.ir/fa/news/88/y",  # saved with www.
+        "https://kayhan.ir/fa/service/3",  # not saved, no article
+        "https://kayhan.ir/fa/news/88/y",  # saved with www. (another URL key)
+        URLS[1] + "/",  # another URL of the article
         "https://kayhan.ir/fa/news/5/another-slug",  # the article, by its code
         "https://kayhan.ir/fa/news/12345/x",  # not saved
+        "https://kayhan.ir/fa/search?q=a%20b",  # the success saved as ?q=a+b wins
+        URLS[2] + "?utm_source=x",
     ]
-    for url in requested:
+    for number, url in enumerate(requested):
         one = lazy.retrieve_response(None, Request(url))
         other = whole.retrieve_response(None, Request(url))
         assert (one.status, one.body) == (other.status, other.body), url
+        if number < (len(URLS) + 1) * 3 + 1:
+            assert lazy.sorted_indexes, url  # not yet the whole table
     assert lazy.retrieve_response(None, Request(URLS[0])).body.endswith(b"<!-- later -->")
     assert lazy.retrieve_response(None, Request(URLS[1])).status == 200
 
 
-def test_exact_requests_to_a_large_archive_never_load_the_whole_table(tmp_path: Path):
+def test_exact_requests_to_a_large_archive_never_load_the_whole_table(tmp_path: Path, monkeypatch):
     """More records than NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS (7 here): looked up as requested."""
     warc = _warc(tmp_path)
-    spider, storage = replay_storage(warc, NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS=len(URLS))
+    spider, storage = searching_storage(
+        warc, monkeypatch, NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS=len(URLS)
+    )
     for url in URLS:
         assert storage.retrieve_response(spider, Request(url)).status == 200
     assert storage.sorted_indexes  # still searched per request
@@ -216,3 +258,50 @@ def test_the_binary_search_finds_every_line_of_a_key_and_no_other(
             assert [entry.url for entry in searched.find(key)] == expected, key
     finally:
         searched.close()
+
+
+def test_a_page_not_saved_that_is_no_article_is_a_miss_without_the_whole_table(
+    tmp_path: Path, monkeypatch
+):
+    warc = _warc(tmp_path)
+    spider, storage = searching_storage(warc, monkeypatch)
+    assert (
+        storage.retrieve_response(spider, Request("https://kayhan.ir/fa/service/3")).status == 404
+    )
+    assert storage.sorted_indexes and spider.crawler.stats.get_value("replay/saved_urls") is None
+    # An article not saved under this URL: maybe under another, so the whole table, once.
+    assert storage.retrieve_response(spider, Request("https://kayhan.ir/fa/news/3")).status == 200
+    assert not storage.sorted_indexes
+    assert spider.crawler.stats.get_value("replay/saved_urls") == 6
+
+
+def test_many_warcs_are_loaded_at_start(tmp_path: Path, monkeypatch):
+    """A request would search every index: more than a few WARCs are loaded whole."""
+    for number, url in enumerate(
+        [*URLS, *(f"https://kayhan.ir/fa/news/{n}/y" for n in (6, 7, 8, 9))]
+    ):
+        write_warc(
+            tmp_path / f"{number}.warc.gz", [(url, 200, [("Content-Type", "text/html")], PAGE)]
+        )
+    spider, storage = searching_storage(tmp_path, monkeypatch)
+    assert not storage.sorted_indexes
+    assert spider.crawler.stats.get_value("replay/saved_urls") == 9
+
+
+def test_an_index_that_cannot_be_sorted_is_read_as_it_is(tmp_path: Path, monkeypatch):
+    """A read-only directory holding an index in record order: read whole, not the WARC."""
+    warc = _warc(tmp_path)
+    index = ensure_index(warc)
+    lines = index.read_text(encoding="utf-8").splitlines()
+    index.write_text("\n".join(reversed(lines)) + "\n", encoding="utf-8")
+
+    def read_only(path: Path) -> None:
+        raise PermissionError(f"{path.parent}: read-only")
+
+    monkeypatch.setattr(warc_index, "sort_index", read_only)
+    monkeypatch.setattr(warc_index, "write_index", read_only)
+    assert warc_index.prepared_index(warc) == (index, None)
+    assert ensure_index(warc) == index
+    spider, storage = searching_storage(warc, monkeypatch)
+    assert not storage.sorted_indexes  # loaded whole, from the index
+    assert storage.retrieve_response(spider, Request(URLS[0])).body.endswith(b"<!-- 2 -->")
