@@ -34,7 +34,8 @@ from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
 from newscrawl.components import leave_out_unless_set
-from newscrawl.replay_index import ReplayIndex
+from newscrawl.discovery import read_url_list
+from newscrawl.replay_index import ReplayIndex, Row
 from newscrawl.urls import on_domains
 from newscrawl.warc_index import SortedIndex, ensure_index, prepared_index, read_index
 
@@ -270,8 +271,7 @@ def expected_requests(spider: Spider) -> int | None:
     them (listings and feeds lead to any number of pages)."""
     urls_file = getattr(spider, "urls_file", None)
     if urls_file is not None:
-        with Path(urls_file).open("rb") as lines:
-            return sum(1 for _ in lines)  # comments and blank lines too: an upper bound
+        return sum(1 for _ in read_url_list(Path(urls_file)))
     codes = getattr(spider, "codes", None)
     return len(codes) if codes is not None else None
 
@@ -346,7 +346,7 @@ class ReplayStorage:
                 and requests is not None
                 and requests * _SEARCHES_PER_LOAD <= sum(lines)
             ):
-                self._open_sorted_indexes(lines)
+                self._open_sorted_indexes()
                 logger.info(
                     "Replaying from %s: %d indexed records, looked up as requested",
                     self.root,
@@ -356,10 +356,10 @@ class ReplayStorage:
                 return
         self._load_every_capture()
 
-    def _open_sorted_indexes(self, lines: list[int]) -> None:
+    def _open_sorted_indexes(self) -> None:
         try:
-            for source, count in zip(self.sources, lines, strict=True):
-                self.sorted_indexes.append(SortedIndex(self.index_paths[source], count))
+            for source in self.sources:
+                self.sorted_indexes.append(SortedIndex(self.index_paths[source]))
         except BaseException:
             self._close_sorted_indexes()
             raise
@@ -418,20 +418,22 @@ class ReplayStorage:
             self.index.close()
             self.index = None
 
-    def _find(self, url: str) -> tuple | None:
+    def _find(self, url: str) -> Row | None:
         # The URL as saved, as a rule: no need to canonicalise it (see ReplayIndex).
         return self.index.find_url(url) or self.index.find(url_key(url))
 
     def retrieve_response(self, spider: Spider, request: Request) -> Response:
+        found = None
         if self.sorted_indexes:
             if urlsplit(request.url).query:
                 self._load_every_capture()  # see the class's docstring
             else:
                 self._load_captures_of(request.url)
-                if self._find(request.url) is None and self.article_key(request.url):
+                found = self._find(request.url)
+                if found is None and self.article_key(request.url):
                     # Maybe saved as another URL of the article: the whole table, once.
                     self._load_every_capture()
-        found = self._find(request.url)
+        found = found or self._find(request.url)
         article = None
         if found is None:
             # Another URL of the same article (other slug, short host, www...), as the site

@@ -157,9 +157,9 @@ EXTENSIONS = {
 # gc.freeze() once the engine runs: full collections then walk only what the crawl builds
 # (the crawl commands, newscrawl/startup_gc.py).
 NEWSCRAWL_GC_FREEZE = True
-# A replay of WARCs with more indexed records than this looks each request's captures up in
-# their sorted CDXJ indexes (~0.1 ms a request) instead of loading every record at start
-# (~30 µs a record): a replay of 50,000 records starts in ~0.6 s instead of ~1.7 s.
+# A replay of WARCs with more indexed records than this, for a tenth of them or fewer (a URL
+# list, codes), looks each request's captures up in their sorted CDXJ indexes (~0.2 ms more
+# a request) instead of loading every record at start (~30 µs a record).
 NEWSCRAWL_REPLAY_LOAD_MAX_RECORDS = 10_000
 
 # --- monitoring (spidermon; see newscrawl/monitors.py and the README, "Monitoring") ---------

@@ -178,9 +178,7 @@ class SortedIndex:
     _PROBE = 2048
     _SCAN = 4096
 
-    def __init__(self, index: Path, lines: int):
-        self.path = index
-        self.lines = lines
+    def __init__(self, index: Path):
         self._fd = os.open(index, os.O_RDONLY)
         self._size = os.fstat(self._fd).st_size
 
@@ -202,19 +200,17 @@ class SortedIndex:
     def _line_after(self, position: int) -> tuple[int, bytes | None]:
         """The first whole line starting after ``position``, and where it starts."""
         block = os.pread(self._fd, self._PROBE, position)
+        # Up to the end of the line at ``position`` and of the next one, or of the file.
+        while block.count(b"\n") < 2 and position + len(block) < self._size:
+            more = os.pread(self._fd, self._PROBE, position + len(block))
+            if not more:
+                break
+            block += more
         newline = block.find(b"\n")
-        while newline < 0 and len(block) and position + len(block) < self._size:
-            block += os.pread(self._fd, self._PROBE, position + len(block))
-            newline = block.find(b"\n")
-        if newline < 0:
-            return self._size, None
         start = position + newline + 1
-        end = block.find(b"\n", newline + 1)
-        while end < 0 and position + len(block) < self._size:
-            block += os.pread(self._fd, self._PROBE, position + len(block))
-            end = block.find(b"\n", newline + 1)
-        line = block[newline + 1 : end if end >= 0 else len(block)]
-        return start, (line or None) if start < self._size else None
+        if newline < 0 or start >= self._size:
+            return self._size, None
+        return start, block[newline + 1 :].split(b"\n", 1)[0] or None
 
     def _lines_from(self, position: int, target: bytes) -> Iterator[str]:
         """The lines from ``position`` on whose key is ``target`` (skipping smaller ones)."""

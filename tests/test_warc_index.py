@@ -246,7 +246,7 @@ def test_the_binary_search_finds_every_line_of_a_key_and_no_other(
     )
     index = tmp_path_factory.mktemp("index") / "a.cdxj"
     index.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    searched = SortedIndex(index, len(lines))
+    searched = SortedIndex(index)
     searched._PROBE, searched._SCAN = probe, scan
     try:
         for key in {wanted or "-", *(k or "-" for k in keys[:5])}:
