@@ -337,24 +337,34 @@ class ReplayStorage:
         if self.sources and all(s.name.endswith(WARC_SUFFIXES) for s in self.sources):
             prepared = {source: prepared_index(source) for source in self.sources}
             self.index_paths = {s: index[0] for s, index in prepared.items() if index is not None}
-            lines = [index[1] if index is not None else None for index in prepared.values()]
-            requests = expected_requests(spider)
-            if (
-                None not in lines
-                and sum(lines) > self.load_max_records
-                and len(lines) <= _MAX_SEARCHED_SOURCES
-                and requests is not None
-                and requests * _SEARCHES_PER_LOAD <= sum(lines)
-            ):
+            records = self._records_to_search(
+                spider, [index[1] if index is not None else None for index in prepared.values()]
+            )
+            if records is not None:
                 self._open_sorted_indexes()
                 logger.info(
                     "Replaying from %s: %d indexed records, looked up as requested",
                     self.root,
-                    sum(lines),
+                    records,
                 )
-                self.stats.set_value("replay/indexed_records", sum(lines))
+                self.stats.set_value("replay/indexed_records", records)
                 return
         self._load_every_capture()
+
+    def _records_to_search(self, spider: Spider, lines: list[int | None]) -> int | None:
+        """The records in the sources' sorted indexes (``lines``: None for an index not
+        sorted), if ``spider``'s requests are to be searched in them (see the class's
+        docstring); None: the table is loaded at start."""
+        if None in lines or len(lines) > _MAX_SEARCHED_SOURCES:
+            return None
+        records = sum(lines)
+        if records <= self.load_max_records:
+            return None
+        # Counted last: a replay of a small archive never reads its URL list for this.
+        requests = expected_requests(spider)
+        if requests is None or requests * _SEARCHES_PER_LOAD > records:
+            return None
+        return records
 
     def _open_sorted_indexes(self) -> None:
         try:
